@@ -1,0 +1,125 @@
+/**
+ * D3IL Avoid presets (spec/dppo-reference.md §4.8 D3IL row, §3.6, §7.3). "reference" is the paper's
+ * configuration; "laptop" keeps every algorithmic setting and shrinks the batch so an iteration fits a
+ * 2-core machine (see docs/benchmarks.md for the measured wall-clock).
+ */
+import type { DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig, CriticConfig } from '../model';
+import type { Algo, FinetuneConfig } from '../finetune';
+
+export const AVOID_TASKS = ['avoid-m1', 'avoid-m2', 'avoid-m3'] as const;
+export type AvoidTaskId = (typeof AVOID_TASKS)[number];
+
+/** Reference D3IL Avoid fine-tuning row (spec §4.8 / §4.6 / §2.4). */
+export function avoidReferencePreset(task: string, algo: Algo, seed = 0): FinetuneConfig {
+  return {
+    task,
+    algo,
+    seed,
+    nEnvs: 50,
+    nSteps: 25,
+    nTrainItr: 51,
+    valFreq: 10,
+    forceTrain: true,
+    resetAtIteration: true,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    batchSize: algo === 'dppo' ? 6250 : 625,
+    updateEpochs: 10,
+    actorLr: 1e-5,
+    actorMinLr: 1e-5,
+    actorWeightDecay: 0,
+    criticLr: 1e-3,
+    criticMinLr: 1e-3,
+    criticWeightDecay: 0,
+    lrWarmupSteps: 0,
+    lrFirstCycleSteps: 51,
+    nCriticWarmupItr: 1,
+    targetKl: 1,
+    vfCoef: 0.5,
+    rewardScaleRunning: true,
+    rewardScaleConst: 1,
+    clipPlossCoef: 0.1,
+    clipPlossCoefBase: 0.1,
+    clipPlossCoefRate: 3,
+    gammaDenoising: 0.95,
+    ftDenoisingSteps: 10,
+    minSamplingDenoisingStd: 0.1,
+    minLogprobDenoisingStd: 0.1,
+    randnClipValue: 3,
+    maxEpisodeSteps: 100,
+    bestRewardThresholdForSuccess: 2,
+    logprobBatchSize: 10000,
+    maxGradNorm: 0,
+  };
+}
+
+/**
+ * Laptop preset: same algorithm, fewer envs and a smaller update so one iteration takes seconds on 2 cores.
+ * The actor LR is raised because there are fewer gradient steps per iteration (documented in the note).
+ */
+export function avoidLaptopPreset(task: string, algo: Algo, seed = 0): FinetuneConfig {
+  return {
+    ...avoidReferencePreset(task, algo, seed),
+    nEnvs: 40,
+    nSteps: 25,
+    nTrainItr: 30,
+    batchSize: algo === 'dppo' ? 2500 : 250,
+    updateEpochs: 5,
+    actorLr: 1e-4,
+    actorMinLr: 1e-4,
+    lrFirstCycleSteps: 30,
+  };
+}
+
+export const AVOID_PRESETS = {
+  reference: avoidReferencePreset,
+  laptop: avoidLaptopPreset,
+} as const;
+export type PresetName = keyof typeof AVOID_PRESETS;
+
+/** Actor/critic sizes for Avoid (spec §3.6: time 16, [512]×3 ReLU, residual; critic [256]×3 Mish). */
+export function avoidDiffusionActor(): DiffusionMlpConfig {
+  return {
+    kind: 'diffusion-mlp',
+    obsDim: 4,
+    actionDim: 2,
+    condSteps: 1,
+    horizonSteps: 4,
+    actSteps: 4,
+    denoisingSteps: 20,
+    timeDim: 16,
+    mlpDims: [512, 512, 512],
+    activation: 'relu',
+    residualStyle: true,
+    denoisedClipValue: 1,
+  };
+}
+
+export function avoidGaussianActor(): GaussianMlpConfig {
+  return {
+    kind: 'gaussian-mlp',
+    obsDim: 4,
+    actionDim: 2,
+    condSteps: 1,
+    horizonSteps: 4,
+    actSteps: 4,
+    mlpDims: [256, 256, 256],
+    activation: 'mish',
+    residualStyle: true,
+    stdMin: 0.01,
+    stdMax: 0.2,
+    stdInit: 0.1,
+  };
+}
+
+export function avoidGmmActor(): GmmMlpConfig {
+  return {
+    ...avoidGaussianActor(),
+    kind: 'gmm-mlp',
+    numModes: 5,
+  };
+}
+
+export function avoidCritic(): CriticConfig {
+  return { obsDim: 4, condSteps: 1, mlpDims: [256, 256, 256], activation: 'mish', residualStyle: true };
+}
