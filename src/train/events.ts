@@ -20,7 +20,10 @@ export type MetricKey =
   | 'losses/bc_loss'
   | 'train/actor_lr'
   | 'train/critic_lr'
-  | 'train/eval_iteration';
+  | 'train/eval_iteration'
+  | 'time/rollout_s'
+  | 'time/values_s'
+  | 'time/update_s';
 
 export type Phase = 'rollout' | 'values' | 'update' | 'eval' | 'pretrain' | 'idle';
 

@@ -1,0 +1,23 @@
+/** Node-side loading of checkpoints and datasets: file paths or `builtin:` names (served from public/). */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../core/errors';
+import { isBuiltin, resolveBuiltin } from '../data/builtins';
+import { decodeCheckpoint, type Checkpoint } from '../policy/checkpoint';
+
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
+
+/** Reads a file or a bundled asset's bytes; clear error when missing. */
+export function readAsset(ref: string): Uint8Array {
+  const path = isBuiltin(ref) ? join(PUBLIC_DIR, resolveBuiltin(ref).path) : ref;
+  if (!existsSync(path)) {
+    throw new UserError(isBuiltin(ref) ? `Bundled asset ${ref} is missing at ${path}; run the commands in docs/checkpoints.md to rebuild it.` : `File not found: ${ref}`);
+  }
+  return new Uint8Array(readFileSync(path));
+}
+
+export function loadCheckpointRef(ref: string): Checkpoint {
+  return decodeCheckpoint(readAsset(ref));
+}

@@ -1,0 +1,65 @@
+/**
+ * `dppo bench sim|sample|update|finetune`: throughput figures as JSON (record results with the command in
+ * docs/benchmarks.md). Speed targets live here, not in timed tests.
+ */
+import { avoidLaptopPreset } from '../../config/presets/avoid';
+import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
+import { UserError } from '../../core/errors';
+import { defaultCheckpointFor } from '../../data/builtins';
+import { initTf, type BackendName } from '../../policy/tfSetup';
+import { finetunePpo } from '../../train/finetunePpo';
+import type { Parsed } from '../args';
+import { loadCheckpointRef } from '../assets';
+import type { Output } from '../output';
+import { benchSim } from '../../../bench/simBench';
+import { benchSample, benchUpdate } from '../../../bench/policyBench';
+
+export async function cmdBench(p: Parsed, out: Output): Promise<void> {
+  const what = p.positional[0];
+  const backend = (p.opts.get('backend') ?? 'wasm') as BackendName;
+  const task = p.opts.get('task');
+  switch (what) {
+    case 'sim':
+      out.summary({ bench: 'sim', ...(await benchSim({ task: task ?? 'avoid-m2', envs: p.num('envs', 40), seconds: p.num('seconds', 3) })) });
+      return;
+    case 'sample':
+      await initTf(backend);
+      out.summary({ bench: 'sample', ...(await benchSample({ task: (task ?? 'hopper') as 'hopper', backend, envs: p.num('envs', 40), reps: p.num('reps', 20) })) });
+      return;
+    case 'update':
+      await initTf(backend);
+      out.summary({ bench: 'update', ...(await benchUpdate({ task: (task ?? 'hopper') as 'hopper', backend, batch: p.num('batch', 256), reps: p.num('reps', 20) })) });
+      return;
+    case 'finetune': {
+      await initTf(backend);
+      const t = task ?? 'avoid-m2';
+      const algo = (p.opts.get('algo') ?? 'dppo') as Algo;
+      const config = resolveFinetuneConfig(avoidLaptopPreset(t, algo, 0), { nTrainItr: p.num('iters', 2), ...p.sets });
+      const perItr: Record<string, number>[] = [];
+      const result = await finetunePpo({
+        config,
+        checkpoint: loadCheckpointRef(p.str('ckpt', defaultCheckpointFor(t, algo))),
+        sink: (ev) => {
+          if (ev.type === 'iteration') {
+            const m = ev.metrics;
+            const row = { itr: ev.itr, wall_s: ev.wallS, rollout_s: m['time/rollout_s'] ?? 0, values_s: m['time/values_s'] ?? 0, update_s: m['time/update_s'] ?? 0 };
+            perItr.push(row);
+            out.line(row);
+          }
+        },
+      });
+      result.dispose();
+      const mean = (k: string) => perItr.reduce((a, r) => a + r[k], 0) / Math.max(1, perItr.length);
+      out.summary({
+        bench: 'finetune', task: t, algo, backend, iterations: perItr.length, n_envs: config.nEnvs, n_steps: config.nSteps,
+        batch_size: config.batchSize, update_epochs: config.updateEpochs,
+        s_per_itr: Number(result.summary.wall_s) / Math.max(1, perItr.length),
+        rollout_s: mean('rollout_s'), values_s: mean('values_s'), update_s: mean('update_s'),
+        env_steps_per_s: Number(result.summary.env_steps) / Number(result.summary.wall_s),
+      });
+      return;
+    }
+    default:
+      throw new UserError(`bench needs one of sim, sample, update, finetune (got "${what ?? ''}")`);
+  }
+}

@@ -1,0 +1,23 @@
+/** `dppo eval`: success rate and return of a checkpoint over N episodes in eval mode. */
+import { initTf } from '../../policy/tfSetup';
+import { taskSpec } from '../../sim/registry';
+import { evaluate } from '../../train/evaluate';
+import type { Parsed } from '../args';
+import { loadCheckpointRef } from '../assets';
+import type { Output } from '../output';
+
+export async function cmdEval(p: Parsed, out: Output): Promise<void> {
+  const task = p.str('task');
+  taskSpec(task);
+  await initTf((p.opts.get('backend') ?? 'wasm') as 'wasm');
+  const ckpt = p.str('ckpt');
+  const summary = await evaluate({
+    task,
+    checkpoint: loadCheckpointRef(ckpt),
+    episodes: p.num('episodes', 50),
+    seed: p.num('seed', 0),
+    actionNoise: p.num('action-noise', 0),
+    deterministic: p.str('mode', 'eval') !== 'explore',
+  });
+  out.summary({ ...summary, ckpt });
+}

@@ -1,0 +1,69 @@
+/** `dppo finetune`: PPO fine-tuning (DPPO / Gaussian-PPO / GMM-PPO) with per-iteration JSON lines. */
+import { writeFileSync } from 'node:fs';
+import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
+import { AVOID_PRESETS, type PresetName } from '../../config/presets/avoid';
+import { UserError } from '../../core/errors';
+import { defaultCheckpointFor } from '../../data/builtins';
+import { encodeCheckpoint } from '../../policy/checkpoint';
+import { initTf } from '../../policy/tfSetup';
+import { finetunePpo } from '../../train/finetunePpo';
+import { taskSpec } from '../../sim/registry';
+import type { Parsed } from '../args';
+import { loadCheckpointRef } from '../assets';
+import type { Output } from '../output';
+
+export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
+  const task = p.str('task');
+  taskSpec(task);
+  const algo = p.str('algo', 'dppo') as Algo;
+  if (!['dppo', 'gaussian', 'gmm'].includes(algo)) throw new UserError(`--algo must be dppo, gaussian or gmm, got "${algo}"`);
+  const presetName = p.str('preset', 'laptop') as PresetName;
+  const preset = AVOID_PRESETS[presetName];
+  if (!preset) throw new UserError(`--preset must be one of ${Object.keys(AVOID_PRESETS).join(', ')}, got "${presetName}"`);
+  const overrides: Record<string, unknown> = { ...p.sets };
+  if (p.opts.has('iters')) overrides.nTrainItr = p.num('iters');
+  const config = resolveFinetuneConfig(preset(task, algo, p.num('seed', 0)), overrides);
+  await initTf((p.opts.get('backend') ?? 'wasm') as 'wasm');
+  const ckptRef = p.str('ckpt', defaultCheckpointFor(task, algo));
+  const checkpoint = loadCheckpointRef(ckptRef);
+  const result = await finetunePpo({
+    config,
+    checkpoint,
+    finalEval: !p.has('no-final-eval'),
+    sink: (ev) => {
+      if (ev.type === 'iteration') {
+        const m = ev.metrics;
+        out.line({
+          itr: ev.itr,
+          env_steps: ev.envSteps,
+          wall_s: round(ev.wallS),
+          success_rate: m['charts/success_rate'],
+          avg_return: m['charts/avg_return'],
+          clipfrac: m['losses/clipfrac'],
+          approx_kl: m['losses/approx_kl'],
+          v_loss: m['losses/value_loss'],
+          explained_variance: m['losses/explained_variance'],
+        });
+      }
+    },
+  });
+  try {
+    const outPath = p.opts.get('out');
+    if (outPath) {
+      const weights = new Map([...result.policy.namedWeights(), ...result.critic.namedWeights()]);
+      writeFileSync(outPath, encodeCheckpoint({
+        actorConfig: result.policy.config,
+        normalization: result.normalizer.stats,
+        weights,
+        provenance: { command: 'dppo finetune', ckpt: ckptRef, config, summary: result.summary },
+      }));
+    }
+    out.summary({ ...result.summary, wall_s: round(Number(result.summary.wall_s)), ckpt: ckptRef, preset: presetName });
+  } finally {
+    result.dispose();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,106 @@
+/**
+ * AdamW with PyTorch semantics (torch.optim.AdamW; spec/dppo-reference.md §4.7, §6.5):
+ *   p ← p·(1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
+ *   p ← p − (lr/(1−β1^t))·m / (√v/√(1−β2^t) + ε).
+ * ε is explicit (1e-8, torch's default) — tfjs' default depends on the backend (tfjs-backends.md §5).
+ *
+ * Usage:
+ *   const opt = new AdamW(policy.trainableVariables(), { lr: 1e-4 });
+ *   const loss = opt.minimize(() => lossFn());   // returns the loss scalar; caller disposes
+ * or, with gradients from `tf.variableGrads` (keyed by variable name): `opt.step(grads)`.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWOptions {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  /** Default 1e-8 (torch). */
+  epsilon?: number;
+  /** Decoupled weight decay; default 0.01 like torch — DPPO fine-tuning passes 0, pre-training 1e-6. */
+  weightDecay?: number;
+}
+
+export class AdamW {
+  lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  weightDecay: number;
+  /** Number of steps taken (t in the bias correction). */
+  stepCount = 0;
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
+
+  constructor(
+    readonly variables: tf.Variable[],
+    opts: AdamWOptions,
+  ) {
+    this.lr = opts.lr;
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.epsilon = opts.epsilon ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0.01;
+    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+  }
+
+  /** One update from gradients keyed by variable name (as tf.variableGrads returns). Does not dispose grads. */
+  step(grads: tf.NamedTensorMap): void {
+    this.stepCount += 1;
+    const t = this.stepCount;
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    const stepSize = this.lr / (1 - b1 ** t);
+    const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);
+    const decay = 1 - this.lr * this.weightDecay;
+    tf.tidy(() => {
+      for (let i = 0; i < this.variables.length; i++) {
+        const p = this.variables[i];
+        const g = grads[p.name];
+        if (g === undefined) continue;
+        const m = tf.add(tf.mul(this.m[i], b1), tf.mul(g, 1 - b1));
+        const v = tf.add(tf.mul(this.v[i], b2), tf.mul(tf.square(g), 1 - b2));
+        const denom = tf.add(tf.mul(tf.sqrt(v), invSqrtBc2), this.epsilon);
+        const base = decay === 1 ? p : tf.mul(p, decay);
+        p.assign(tf.sub(base, tf.mul(tf.div(m, denom), stepSize)));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+      }
+    });
+  }
+
+  /**
+   * loss + gradients w.r.t. this optimiser's variables, optional global-norm clipping (maxGradNorm > 0),
+   * then one step. Returns the loss (caller disposes).
+   */
+  minimize(lossFn: () => tf.Scalar, maxGradNorm = 0): tf.Scalar {
+    const { value, grads } = tf.variableGrads(lossFn, this.variables);
+    let g = grads;
+    if (maxGradNorm > 0) {
+      g = clipGradNorm(grads, maxGradNorm);
+      tf.dispose(grads);
+    }
+    this.step(g);
+    tf.dispose(g);
+    return value;
+  }
+
+  dispose(): void {
+    for (const x of this.m) x.dispose();
+    for (const x of this.v) x.dispose();
+  }
+}
+
+/** torch.nn.utils.clip_grad_norm_: scales all grads by min(1, maxNorm/(‖g‖₂ + 1e-6)). Returns new tensors. */
+export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
+  return tf.tidy(() => {
+    const names = Object.keys(grads);
+    const sq = names.map((n) => tf.sum(tf.square(grads[n])));
+    const norm = tf.sqrt(tf.addN(sq));
+    const coef = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
+    const out: tf.NamedTensorMap = {};
+    for (const n of names) out[n] = tf.mul(grads[n], coef);
+    return out;
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * DPPO's DiffusionMLP noise network ε_θ(x_t, t, obs) (spec/dppo-reference.md §3.2).
+ * Time MLP: Sinusoidal(timeDim) → Linear(timeDim, 2·timeDim) → Mish → Linear(2·timeDim, timeDim) (always Mish).
+ * Head input = concat[flatten(x) (Ta·Da), time (timeDim), flatten(obs) (To·Do)] in that order; head =
+ * ResidualMLP [in, ...mlpDims, Ta·Da] with the config activation.
+ * Keys (relative; the policy adds `network.` / `actor.` / `actor_ft.`): `time_embedding.1.*`,
+ * `time_embedding.3.*`, `mlp_mean.layers.*` (§3.6).
+ *
+ * Shape legend: N rows, B batch, Ta horizon, Da action dim, To cond steps, Do obs dim, H head width.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DiffusionMlpConfig } from '../config/model';
+import type { Rng } from '../core/rng';
+import { Linear, makeMlpHead, mish, sinusoidalEmbeddingTable, type MlpHead, type Param } from './nn';
+
+export class DiffusionMlpNet {
+  readonly timeL1: Linear;
+  readonly timeL3: Linear;
+  readonly head: MlpHead;
+  /** Ta·Da */
+  readonly actFlat: number;
+  /** To·Do */
+  readonly obsFlat: number;
+
+  constructor(
+    readonly config: DiffusionMlpConfig,
+    rng: Rng,
+  ) {
+    const td = config.timeDim;
+    this.actFlat = config.horizonSteps * config.actionDim;
+    this.obsFlat = config.condSteps * config.obsDim;
+    this.timeL1 = new Linear('time_embedding.1', td, 2 * td, rng);
+    this.timeL3 = new Linear('time_embedding.3', 2 * td, td, rng);
+    const dims = [this.actFlat + td + this.obsFlat, ...config.mlpDims, this.actFlat];
+    this.head = makeMlpHead('mlp_mean', dims, config.activation, config.residualStyle, rng);
+  }
+
+  params(): Param[] {
+    return [...this.timeL1.params(), ...this.timeL3.params(), ...this.head.params()];
+  }
+
+  variables(): tf.Variable[] {
+    return this.params().map((p) => p.variable);
+  }
+
+  /** Time-MLP output for integer steps ts: [n, timeDim]. */
+  timeFeatures(ts: ArrayLike<number>): tf.Tensor2D {
+    const td = this.config.timeDim;
+    return tf.tidy(() => {
+      const emb = tf.tensor2d(sinusoidalEmbeddingTable(ts, td), [ts.length, td]);
+      return this.timeL3.apply(mish(this.timeL1.apply(emb)));
+    });
+  }
+
+  /** x [N, Ta·Da], temb [N, timeDim], obs [N, To·Do] → ε [N, Ta·Da]. */
+  forward(x: tf.Tensor2D, temb: tf.Tensor2D, obs: tf.Tensor2D): tf.Tensor2D {
+    return this.head.apply(tf.concat([x, temb, obs], 1) as tf.Tensor2D);
+  }
+
+  /**
+   * A fast evaluator for one sampling chain (all rows share t): layer 0 is split by input block so the obs
+   * part (obs·W_obs) is computed once per chain and the time part (time(t)·W_time + b) once per step value,
+   * as the matMul bias. Call inside the caller's tf.tidy; `ts` lists every t the chain will use.
+   */
+  chainEvaluator(obs: tf.Tensor2D, ts: number[]): (x: tf.Tensor2D, t: number) => tf.Tensor2D {
+    const first = this.head.first;
+    const a = this.actFlat;
+    const td = this.config.timeDim;
+    const w = first.kernel as tf.Tensor2D;
+    const wx = tf.slice(w, [0, 0], [a, -1]);
+    const wt = tf.slice(w, [a, 0], [td, -1]);
+    const wo = tf.slice(w, [a + td, 0], [this.obsFlat, -1]);
+    const obsPart = tf.matMul(obs, wo);
+    const timeBias = tf.add(tf.matMul(this.timeFeatures(ts), wt), first.bias) as tf.Tensor2D;
+    const rows = tf.unstack(timeBias) as tf.Tensor1D[];
+    const byT = new Map<number, tf.Tensor1D>();
+    ts.forEach((t, i) => byT.set(t, rows[i]));
+    return (x, t) => {
+      const bias = byT.get(t);
+      if (bias === undefined) throw new Error(`chainEvaluator: t=${t} was not precomputed`);
+      const h0 = tf.add(tf.fused.matMul({ a: x, b: wx, bias }), obsPart) as tf.Tensor2D;
+      return this.head.applyFromHidden(h0);
+    };
+  }
+
+  dispose(): void {
+    for (const p of this.params()) p.variable.dispose();
+  }
+}

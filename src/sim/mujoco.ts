@@ -1,0 +1,51 @@
+/**
+ * Loads the official MuJoCo WASM module once per thread, in Node (CLI, tests) and in module Web Workers.
+ * Vite cannot bundle the package (spec/mujoco-wasm.md §3.3), so the browser imports the copy served from
+ * `vendor/mujoco/` (copied by scripts/copy-wasm.mjs). The engine version is asserted at start-up.
+ */
+import type { MainModule } from 'mujoco';
+
+export type Mujoco = MainModule;
+
+/** MuJoCo engine version inside the pinned npm package mujoco@3.1.16 (spec/mujoco-wasm.md §2). */
+export const EXPECTED_MUJOCO_VERSION = '3.5.1';
+
+let loading: Promise<Mujoco> | null = null;
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { importScripts?: unknown }).importScripts !== 'function';
+
+/** Base URL of the served vendor folder in the browser (overridable for workers). */
+let vendorBase: string | null = null;
+export function setMujocoVendorBase(url: string): void {
+  vendorBase = url.endsWith('/') ? url : url + '/';
+}
+
+async function importFactory(): Promise<(opts?: unknown) => Promise<Mujoco>> {
+  if (isNode) {
+    const mod = await import(/* @vite-ignore */ 'mujoco');
+    return mod.default as (opts?: unknown) => Promise<Mujoco>;
+  }
+  const base = vendorBase ?? new URL('vendor/mujoco/', (globalThis as { location?: { href: string } }).location?.href ?? '').href;
+  const url = new URL('mujoco.js', base).href; // computed at run time so Rollup leaves it alone
+  const mod = await import(/* @vite-ignore */ url);
+  return mod.default as (opts?: unknown) => Promise<Mujoco>;
+}
+
+/** The MuJoCo module for this thread (loaded on first call). Throws a clear error on a version mismatch. */
+export function loadMujoco(): Promise<Mujoco> {
+  if (!loading) {
+    loading = (async () => {
+      const factory = await importFactory();
+      const mj = await factory();
+      const version = mj.mj_versionString();
+      if (version !== EXPECTED_MUJOCO_VERSION) {
+        throw new Error(`MuJoCo engine ${version} found, ${EXPECTED_MUJOCO_VERSION} expected: reinstall with "npm ci" (mujoco@3.1.16 is pinned).`);
+      }
+      return mj;
+    })();
+    loading.catch(() => {
+      loading = null;
+    });
+  }
+  return loading;
+}

@@ -1,0 +1,170 @@
+/**
+ * The experiment being set up on the Experiments page: task, algorithm, preset, seed and hyper-parameter
+ * overrides. It lives in the URL hash (ux.md "every setting lives in the URL"), as the query part of the
+ * route: `#/experiments?task=avoid-m2&algo=dppo&preset=laptop&seed=0&nEnvs=8` — overrides use the
+ * FinetuneConfig key and are written only where they differ from the preset.
+ */
+import { create } from 'zustand';
+import { FINETUNE_KEYS, resolveFinetuneConfig, type Algo, type FinetuneConfig } from '../config/finetune';
+import { AVOID_PRESETS, AVOID_TASKS, type AvoidTaskId, type PresetName } from '../config/presets/avoid';
+
+export type OverrideValue = number | boolean;
+export type Overrides = Partial<Record<keyof FinetuneConfig, OverrideValue>>;
+
+export interface ExperimentSettings {
+  task: AvoidTaskId;
+  algo: Algo;
+  preset: PresetName;
+  seed: number;
+  overrides: Overrides;
+}
+
+export const ALGOS: readonly Algo[] = ['dppo', 'gaussian', 'gmm'];
+export const ALGO_LABELS: Record<Algo, string> = { dppo: 'DPPO', gaussian: 'Gaussian-PPO', gmm: 'GMM-PPO' };
+export const PRESETS = Object.keys(AVOID_PRESETS) as PresetName[];
+/** Keys chosen by their own controls, never overrides. */
+const FIXED_KEYS = new Set<string>(['task', 'algo', 'seed']);
+
+export const DEFAULT_SETTINGS: ExperimentSettings = { task: 'avoid-m2', algo: 'dppo', preset: 'laptop', seed: 0, overrides: {} };
+
+export function presetConfig(s: Pick<ExperimentSettings, 'task' | 'algo' | 'preset' | 'seed'>): FinetuneConfig {
+  return AVOID_PRESETS[s.preset](s.task, s.algo, s.seed);
+}
+
+/** The reference (D3IL, spec §4.8) configuration for the same task/algorithm, for the hover hints. */
+export function referenceConfig(s: Pick<ExperimentSettings, 'task' | 'algo' | 'seed'>): FinetuneConfig {
+  return AVOID_PRESETS.reference(s.task, s.algo, s.seed);
+}
+
+/** Full validated config; throws UserError with the offending key. */
+export function configOf(s: ExperimentSettings): FinetuneConfig {
+  return resolveFinetuneConfig(presetConfig(s), s.overrides);
+}
+
+/** Parses the query part of the hash. Unknown or invalid entries are skipped and reported. */
+export function parseExperimentQuery(query: string): { settings: ExperimentSettings; problems: string[] } {
+  const params = new URLSearchParams(query);
+  const problems: string[] = [];
+  const s: ExperimentSettings = { ...DEFAULT_SETTINGS, overrides: {} };
+  const task = params.get('task');
+  if (task !== null) {
+    if ((AVOID_TASKS as readonly string[]).includes(task)) s.task = task as AvoidTaskId;
+    else problems.push(`task "${task}" is not one of ${AVOID_TASKS.join(', ')}`);
+  }
+  const algo = params.get('algo');
+  if (algo !== null) {
+    if ((ALGOS as readonly string[]).includes(algo)) s.algo = algo as Algo;
+    else problems.push(`algo "${algo}" is not one of ${ALGOS.join(', ')}`);
+  }
+  const preset = params.get('preset');
+  if (preset !== null) {
+    if ((PRESETS as string[]).includes(preset)) s.preset = preset as PresetName;
+    else problems.push(`preset "${preset}" is not one of ${PRESETS.join(', ')}`);
+  }
+  const seed = params.get('seed');
+  if (seed !== null) {
+    const v = Number(seed);
+    if (Number.isInteger(v) && v >= 0) s.seed = v;
+    else problems.push(`seed "${seed}" is not a non-negative integer`);
+  }
+  const base = presetConfig(s);
+  for (const [key, raw] of params) {
+    if (key === 'preset' || FIXED_KEYS.has(key)) continue;
+    if (!(FINETUNE_KEYS as readonly string[]).includes(key)) {
+      problems.push(`unknown setting "${key}"`);
+      continue;
+    }
+    const k = key as keyof FinetuneConfig;
+    const current = base[k];
+    if (typeof current === 'boolean') {
+      s.overrides[k] = raw === 'true' || raw === '1';
+    } else {
+      const v = Number(raw);
+      if (Number.isFinite(v)) s.overrides[k] = v;
+      else problems.push(`"${key}" must be a number, got "${raw}"`);
+    }
+  }
+  s.overrides = pruneOverrides(s, s.overrides);
+  try {
+    configOf(s);
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
+  return { settings: s, problems };
+}
+
+/** Drops overrides equal to the preset value. */
+export function pruneOverrides(s: Omit<ExperimentSettings, 'overrides'>, overrides: Overrides): Overrides {
+  const base = presetConfig(s);
+  const out: Overrides = {};
+  for (const [k, v] of Object.entries(overrides) as [keyof FinetuneConfig, OverrideValue][]) {
+    if (!FIXED_KEYS.has(k) && base[k] !== v) out[k] = v;
+  }
+  return out;
+}
+
+export function formatExperimentQuery(s: ExperimentSettings): string {
+  const params = new URLSearchParams({ task: s.task, algo: s.algo, preset: s.preset, seed: String(s.seed) });
+  for (const k of FINETUNE_KEYS) {
+    const v = s.overrides[k];
+    if (v !== undefined) params.set(k, String(v));
+  }
+  return params.toString();
+}
+
+/** `#/experiments?a=b` → { path: '/experiments', query: 'a=b' }. */
+export function splitHash(hash: string): { path: string; query: string } {
+  const h = hash.startsWith('#') ? hash.slice(1) : hash;
+  const q = h.indexOf('?');
+  return q < 0 ? { path: h, query: '' } : { path: h.slice(0, q), query: h.slice(q + 1) };
+}
+
+interface ExperimentState extends ExperimentSettings {
+  /** Problems found in the shared link, shown once next to the form. */
+  linkProblems: string[];
+}
+
+export const useExperiment = create<ExperimentState>(() => ({ ...DEFAULT_SETTINGS, linkProblems: [] }));
+
+export function settingsOf(s: ExperimentState): ExperimentSettings {
+  return { task: s.task, algo: s.algo, preset: s.preset, seed: s.seed, overrides: s.overrides };
+}
+
+function writeHash(): void {
+  if (typeof window === 'undefined') return;
+  const { path } = splitHash(window.location.hash);
+  const next = `#${path || '/experiments'}?${formatExperimentQuery(settingsOf(useExperiment.getState()))}`;
+  if (window.location.hash !== next) history.replaceState(history.state, '', next);
+}
+
+/** Updates task/algo/preset/seed; overrides equal to the new preset are dropped. */
+export function setExperiment(patch: Partial<Omit<ExperimentSettings, 'overrides'>>): void {
+  const cur = settingsOf(useExperiment.getState());
+  const next = { ...cur, ...patch };
+  useExperiment.setState({ ...patch, overrides: pruneOverrides(next, cur.overrides), linkProblems: [] });
+  writeHash();
+}
+
+export function setOverride(key: keyof FinetuneConfig, value: OverrideValue | undefined): void {
+  const cur = settingsOf(useExperiment.getState());
+  const overrides = { ...cur.overrides };
+  if (value === undefined) delete overrides[key];
+  else overrides[key] = value;
+  useExperiment.setState({ overrides: pruneOverrides(cur, overrides) });
+  writeHash();
+}
+
+export function resetOverrides(): void {
+  useExperiment.setState({ overrides: {} });
+  writeHash();
+}
+
+/** Reads the settings from the current hash (on load and on hashchange) when it carries a query. */
+export function readExperimentFromHash(): void {
+  if (typeof window === 'undefined') return;
+  const { query } = splitHash(window.location.hash);
+  if (!query) return;
+  const { settings, problems } = parseExperimentQuery(query);
+  const cur = formatExperimentQuery(settingsOf(useExperiment.getState()));
+  if (formatExperimentQuery(settings) !== cur || problems.length) useExperiment.setState({ ...settings, linkProblems: problems });
+}

@@ -1,0 +1,173 @@
+/**
+ * The two data passes of a PPO iteration, kept out of the main loop for readability:
+ * 1. values V(s) and old log-probs of every (env sample, denoising step) pair under the pre-update actor
+ *    (spec/dppo-reference.md §4.3), batched by `logprobBatchSize`;
+ * 2. one minibatch step (spec §4.5–4.7): gather items, per-minibatch advantage normalisation (unbiased std),
+ *    denoising discount γ_den^t, clipped surrogate with per-step ε, value loss, one AdamW step each for the
+ *    actor (unless in critic warm-up) and the critic.
+ *
+ * Legend: N env samples, P items per sample (K′ for DPPO), L chain length, Ta·Da chunk, M minibatch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { FinetuneConfig } from '../config/finetune';
+import type { AdamW } from '../policy/adamw';
+import type { Critic, Policy } from '../policy/types';
+import { ppoLoss } from '../rl/ppoLoss';
+import type { RolloutBuffer } from './rollout';
+
+export interface UpdateBatch {
+  buf: RolloutBuffer;
+  /** [N] GAE advantages (T-major, as the buffer). */
+  advantages: Float32Array;
+  /** [N] */
+  returns: Float32Array;
+  /** [N·P] reduced old log-probs, item index = j·P + i. */
+  oldLogp: Float32Array;
+  /** [P] ε_i */
+  clipCoefs: Float32Array;
+  /** [P] γ_den^(K′−1−i) */
+  discounts: Float32Array;
+  P: number;
+  Ta: number;
+  Da: number;
+}
+
+export interface MinibatchStats {
+  pgLoss: number;
+  vLoss: number;
+  approxKl: number;
+  clipfrac: number;
+}
+
+/** Gathers obs/prev/next/step index for item ids (j·P + i) into fresh arrays. */
+function gatherItems(buf: RolloutBuffer, ids: ArrayLike<number>, P: number) {
+  const M = ids.length;
+  const { obsDim: Do, chunkSize: C, chainLength: L } = buf;
+  const obs = new Float32Array(M * Do);
+  const prev = new Float32Array(M * C);
+  const next = new Float32Array(M * C);
+  const step = new Int32Array(M);
+  for (let m = 0; m < M; m++) {
+    const j = Math.floor(ids[m] / P);
+    const i = ids[m] - j * P;
+    obs.set(buf.obs.subarray(j * Do, (j + 1) * Do), m * Do);
+    const base = j * L * C;
+    // Diffusion: chain[i] → chain[i+1]; Gaussian/GMM (L = 1): prev is unused, next = the action.
+    const from = L > 1 ? i : 0;
+    const to = L > 1 ? i + 1 : 0;
+    prev.set(buf.chains.subarray(base + from * C, base + (from + 1) * C), m * C);
+    next.set(buf.chains.subarray(base + to * C, base + (to + 1) * C), m * C);
+    step[m] = i;
+  }
+  return { obs, prev, next, step };
+}
+
+/** V for all stored obs and the bootstrap obs, and reduced old log-probs for all N·P items. */
+export async function computeValuesAndLogProbs(
+  policy: Policy,
+  critic: Critic,
+  buf: RolloutBuffer,
+  cfg: FinetuneConfig,
+): Promise<{ values: Float32Array; nextValues: Float32Array; oldLogp: Float32Array }> {
+  const N = buf.nSteps * buf.nEnvs;
+  const P = policy.ppoStepsPerSample;
+  const { obsDim: Do } = buf;
+  const { horizonSteps: Ta, actionDim: Da, actSteps } = policy.config;
+  const values = new Float32Array(N);
+  const chunk = Math.max(1, Math.floor(cfg.logprobBatchSize / P));
+  for (let s = 0; s < N; s += chunk) {
+    const e = Math.min(N, s + chunk);
+    const v = tf.tidy(() => critic.value(tf.tensor2d(buf.obs.subarray(s * Do, e * Do), [e - s, Do])));
+    values.set((await v.data()) as Float32Array, s);
+    v.dispose();
+  }
+  const nv = tf.tidy(() => critic.value(tf.tensor2d(buf.finalObs, [buf.nEnvs, Do])));
+  const nextValues = (await nv.data()) as Float32Array;
+  nv.dispose();
+
+  const items = N * P;
+  const oldLogp = new Float32Array(items);
+  const ids = new Int32Array(items);
+  for (let k = 0; k < items; k++) ids[k] = k;
+  const lpChunk = Math.max(1, cfg.logprobBatchSize);
+  for (let s = 0; s < items; s += lpChunk) {
+    const e = Math.min(items, s + lpChunk);
+    const g = gatherItems(buf, ids.subarray(s, e), P);
+    const M = e - s;
+    const lp = tf.tidy(() =>
+      policy.logProb(
+        tf.tensor2d(g.obs, [M, Do]),
+        tf.tensor3d(g.prev, [M, Ta, Da]),
+        tf.tensor3d(g.next, [M, Ta, Da]),
+        tf.tensor1d(g.step, 'int32'),
+        { minLogprobDenoisingStd: cfg.minLogprobDenoisingStd, actSteps },
+      ),
+    );
+    oldLogp.set((await lp.data()) as Float32Array, s);
+    lp.dispose();
+  }
+  return { values, nextValues, oldLogp };
+}
+
+/** One PPO minibatch step over item ids (spec §4.6); returns the minibatch diagnostics. */
+export function ppoMinibatchStep(
+  policy: Policy,
+  critic: Critic,
+  batch: UpdateBatch,
+  ids: Int32Array,
+  cfg: FinetuneConfig,
+  actorOpt: AdamW | null,
+  criticOpt: AdamW,
+): MinibatchStats {
+  const { buf, P, Ta, Da } = batch;
+  const M = ids.length;
+  const Do = buf.obsDim;
+  const g = gatherItems(buf, ids, P);
+  const adv = new Float32Array(M);
+  const ret = new Float32Array(M);
+  const old = new Float32Array(M);
+  const clip = new Float32Array(M);
+  for (let m = 0; m < M; m++) {
+    const j = Math.floor(ids[m] / P);
+    adv[m] = batch.advantages[j];
+    ret[m] = batch.returns[j];
+    old[m] = batch.oldLogp[ids[m]];
+    clip[m] = batch.clipCoefs[g.step[m]];
+  }
+  // Per-minibatch normalisation with torch's unbiased std, then the denoising discount (spec §4.6 steps 2–3).
+  let mean = 0;
+  for (let m = 0; m < M; m++) mean += adv[m];
+  mean /= M;
+  let ss = 0;
+  for (let m = 0; m < M; m++) ss += (adv[m] - mean) ** 2;
+  const std = Math.sqrt(ss / Math.max(1, M - 1));
+  for (let m = 0; m < M; m++) adv[m] = ((adv[m] - mean) / (std + 1e-8)) * batch.discounts[g.step[m]];
+
+  const actorVars = actorOpt ? policy.trainableVariables() : [];
+  const criticVars = critic.trainableVariables();
+  // Diagnostics are kept out of variableGrads' internal tidy, read once, then disposed.
+  let diag: tf.Tensor1D | null = null;
+  tf.tidy(() => {
+    const obsT = tf.tensor2d(g.obs, [M, Do]);
+    const prevT = tf.tensor3d(g.prev, [M, Ta, Da]);
+    const nextT = tf.tensor3d(g.next, [M, Ta, Da]);
+    const stepT = tf.tensor1d(g.step, 'int32');
+    const advT = tf.tensor1d(adv);
+    const retT = tf.tensor1d(ret);
+    const oldT = tf.tensor1d(old);
+    const clipT = tf.tensor1d(clip);
+    const { grads } = tf.variableGrads(() => {
+      const newLogp = policy.logProb(obsT, prevT, nextT, stepT, { minLogprobDenoisingStd: cfg.minLogprobDenoisingStd, actSteps: policy.config.actSteps });
+      const v = critic.value(obsT);
+      const parts = ppoLoss({ newLogp, oldLogp: oldT, advantages: advT, clipCoef: clipT, values: v, returns: retT, vfCoef: cfg.vfCoef });
+      diag = tf.keep(tf.stack([parts.pgLoss, parts.vLoss, parts.approxKl, parts.clipfrac]) as tf.Tensor1D);
+      return parts.loss as tf.Scalar;
+    }, [...actorVars, ...criticVars]);
+    if (actorOpt) actorOpt.step(grads);
+    criticOpt.step(grads);
+  });
+  const d = diag as unknown as tf.Tensor1D;
+  const [pgLoss, vLoss, approxKl, clipfrac] = d.dataSync();
+  d.dispose();
+  return { pgLoss, vLoss, approxKl, clipfrac };
+}

@@ -1,0 +1,129 @@
+/**
+ * Typed messages between the main thread and the workers (design §5.6): discriminated unions on `type`,
+ * a version constant, transferables for bulk data. Both sides switch exhaustively.
+ */
+import type { FinetuneConfig } from '../config/finetune';
+import type { TrainEvent } from '../train/events';
+
+export const PROTOCOL_VERSION = 1;
+
+/** tfjs backends the workbench knows. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** What the backend manager found for one backend. */
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  /** Why it was skipped or chosen, in one short sentence (e.g. "software adapter (SwiftShader)"). */
+  reason: string;
+  /** Micro-benchmark: ms per batch-64 forward+backward of a small MLP, when measured. */
+  msPerStep?: number;
+  /** Start-up self-check: max |error| of a small matMul/ReLU forward+gradient against float64 JS, when run. */
+  checkError?: number;
+  /** Adapter/renderer description when known. */
+  device?: string;
+}
+
+export interface BackendReport {
+  active: BackendName;
+  /** 'auto' or the user's override. */
+  requested: BackendName | 'auto';
+  probes: BackendProbe[];
+  /** WASM threads in use (1 unless cross-origin isolated with spare cores). */
+  wasmThreads: number;
+  crossOriginIsolated: boolean;
+}
+
+// ---------------------------------------------------------------- train worker
+
+/** Which policy an inspector request samples: the pre-trained (frozen base) or the current fine-tuned one. */
+export type PolicyRef = 'pretrained' | 'current';
+
+export type TrainRequest =
+  | { type: 'init'; version: number; backend: BackendName | 'auto' }
+  | { type: 'set-backend'; backend: BackendName | 'auto' }
+  | {
+      type: 'start-finetune';
+      runId: string;
+      config: FinetuneConfig;
+      /** 'builtin:avoid-m2/diffusion-mlp' or an uploaded checkpoint's bytes. */
+      checkpoint: string | ArrayBuffer;
+    }
+  | { type: 'pause'; runId: string }
+  | { type: 'resume'; runId: string }
+  | { type: 'stop'; runId: string }
+  | {
+      type: 'inspect';
+      requestId: number;
+      /** Run whose policies to sample; when none is running, the checkpoint named here is used. */
+      runId: string | null;
+      checkpoint: string;
+      policy: PolicyRef;
+      /** Raw observation [Do] (Avoid: [desired x, desired y, tip x, tip y]). */
+      obs: number[];
+      /** Number of chains to sample. */
+      n: number;
+      seed: number;
+    };
+
+/**
+ * Action samples of every denoising step for one state (Fig. 11): steps[k] holds n first-chunk actions
+ * (raw units, flattened [n, Da]) after denoising step k, from k = 0 (pure noise x_K) to K (final action).
+ */
+export interface InspectResult {
+  requestId: number;
+  policy: PolicyRef;
+  /** Labels of the steps: denoising index remaining, K … 0. */
+  stepLabels: number[];
+  steps: Float32Array[];
+  actionDim: number;
+  /** Iteration of the policy sampled (-1 = pre-trained). */
+  itr: number;
+}
+
+export type TrainResponse =
+  | { type: 'ready'; version: number; backend: BackendReport }
+  | { type: 'backend'; backend: BackendReport }
+  | { type: 'event'; runId: string; event: TrainEvent }
+  | { type: 'inspect-result'; result: InspectResult }
+  | { type: 'error'; runId: string | null; requestId?: number; message: string };
+
+// ---------------------------------------------------------------- sim worker (viewer)
+
+/** Plain description of a compiled model for the three.js viewer (from sim/sceneDesc.ts). */
+export interface SceneGeom {
+  type: number; // mjtGeom: 0 plane, 2 sphere, 3 capsule, 4 ellipsoid, 5 cylinder, 6 box, 7 mesh
+  size: [number, number, number];
+  rgba: [number, number, number, number];
+  /** Mesh index into SceneDesc.meshes, or -1. */
+  mesh: number;
+  group: number;
+}
+
+export interface SceneMesh {
+  vertices: Float32Array;
+  faces: Uint32Array;
+}
+
+export interface SceneDesc {
+  name: string;
+  geoms: SceneGeom[];
+  meshes: SceneMesh[];
+  /** Suggested camera target and distance. */
+  center: [number, number, number];
+  extent: number;
+}
+
+export type SimRequest =
+  | { type: 'load'; version: number; scene: 'avoid' | 'demo'; seed: number }
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'reset'; seed: number }
+  /** Replay a path of commanded xy targets (Avoid), e.g. one env of the current iteration. */
+  | { type: 'follow'; targets: Float32Array };
+
+export type SimResponse =
+  | { type: 'loaded'; scene: SceneDesc; mujocoVersion: string }
+  /** geom_xpos (ngeom×3) then geom_xmat (ngeom×9), transferred. */
+  | { type: 'poses'; time: number; poses: Float32Array }
+  | { type: 'error'; message: string };
