@@ -34,6 +34,10 @@ export interface DiffusionMlpConfig extends CommonModelConfig {
   residualStyle: boolean;
   /** x0 prediction clamp (`denoised_clip_value`). */
   denoisedClipValue: number;
+  /** DDIM sampling with this many steps (`ddim_steps`); absent = DDPM over all K steps (spec §2.5). */
+  ddimSteps?: number;
+  /** DDIM η during training sampling and in the log-prob (EtaFixed `base_eta`, default 1); eval uses η = 0. */
+  ddimEta?: number;
 }
 
 export interface GaussianMlpConfig extends CommonModelConfig {
@@ -68,4 +72,9 @@ export interface CriticConfig {
   mlpDims: number[];
   activation: Activation;
   residualStyle: boolean;
+}
+
+/** The reference critic for an actor: [256]×3 Mish residual on the actor's observation (spec §3.4, §3.6). */
+export function criticConfigFor(actor: { obsDim: number; condSteps: number }): CriticConfig {
+  return { obsDim: actor.obsDim, condSteps: actor.condSteps, mlpDims: [256, 256, 256], activation: 'mish', residualStyle: true };
 }

@@ -59,8 +59,9 @@ export class DiffusionMlpNet {
 
   /**
    * A fast evaluator for one sampling chain (all rows share t): layer 0 is split by input block so the obs
-   * part (obs·W_obs) is computed once per chain and the time part (time(t)·W_time + b) once per step value,
-   * as the matMul bias. Call inside the caller's tf.tidy; `ts` lists every t the chain will use.
+   * and time parts are computed once per chain and each step only multiplies x by W_x (a cached XNNPACK
+   * operator; a per-step bias tensor would re-pack the weights every call). Call inside the caller's
+   * tf.tidy; `ts` lists every t the chain will use.
    */
   chainEvaluator(obs: tf.Tensor2D, ts: number[]): (x: tf.Tensor2D, t: number) => tf.Tensor2D {
     const first = this.head.first;
@@ -70,16 +71,15 @@ export class DiffusionMlpNet {
     const wx = tf.slice(w, [0, 0], [a, -1]);
     const wt = tf.slice(w, [a, 0], [td, -1]);
     const wo = tf.slice(w, [a + td, 0], [this.obsFlat, -1]);
-    const obsPart = tf.matMul(obs, wo);
-    const timeBias = tf.add(tf.matMul(this.timeFeatures(ts), wt), first.bias) as tf.Tensor2D;
-    const rows = tf.unstack(timeBias) as tf.Tensor1D[];
-    const byT = new Map<number, tf.Tensor1D>();
-    ts.forEach((t, i) => byT.set(t, rows[i]));
+    // Per-step constant part of layer 0: obs·W_obs + time(t)·W_time + b, [B, H] for each t.
+    const obsPart = tf.fused.matMul({ a: obs, b: wo, bias: first.bias });
+    const rows = tf.unstack(tf.matMul(this.timeFeatures(ts), wt)) as tf.Tensor1D[];
+    const byT = new Map<number, tf.Tensor2D>();
+    ts.forEach((t, i) => byT.set(t, tf.add(obsPart, rows[i]) as tf.Tensor2D));
     return (x, t) => {
-      const bias = byT.get(t);
-      if (bias === undefined) throw new Error(`chainEvaluator: t=${t} was not precomputed`);
-      const h0 = tf.add(tf.fused.matMul({ a: x, b: wx, bias }), obsPart) as tf.Tensor2D;
-      return this.head.applyFromHidden(h0);
+      const c = byT.get(t);
+      if (c === undefined) throw new Error(`chainEvaluator: t=${t} was not precomputed`);
+      return this.head.applyFromHidden(tf.add(tf.matMul(x, wx), c) as tf.Tensor2D);
     };
   }
 

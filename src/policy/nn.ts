@@ -115,9 +115,9 @@ export class Linear {
   /** x [N, I] → act(x·W + b) [N, O]; relu/elu/identity are fused into the matMul. */
   apply(x: tf.Tensor2D, act?: Activation): tf.Tensor2D {
     const fused = fusedActivation(act);
-    if (fused !== null) return tf.fused.matMul({ a: x, b: this.kernel as tf.Tensor2D, bias: this.bias, activation: fused });
-    const y = tf.fused.matMul({ a: x, b: this.kernel as tf.Tensor2D, bias: this.bias });
-    return activate(y, act as Activation);
+    const b = this.kernel as tf.Tensor2D;
+    if (fused !== null) return tf.fused.matMul({ a: x, b, bias: this.bias, activation: fused }) as tf.Tensor2D;
+    return activate(tf.fused.matMul({ a: x, b, bias: this.bias }) as tf.Tensor2D, act as Activation);
   }
 
   params(): Param[] {

@@ -21,7 +21,7 @@ export interface InitTfOptions {
   threads?: number;
 }
 
-const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined && typeof window === 'undefined';
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /** Starts `backend` and returns the name of the active backend. Safe to call again (no-op if already active). */
 export async function initTf(backend: BackendName, opts: InitTfOptions = {}): Promise<string> {

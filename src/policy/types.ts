@@ -26,6 +26,8 @@ export interface SampleOptions {
   randnClipValue?: number;
   /** Record every intermediate x_k for the inspector: [K+1, B, Ta, Da] (x_K … x_0). */
   recordAllSteps?: boolean;
+  /** Diffusion only: use the frozen base actor at every step (= the pre-trained policy). */
+  useBaseActor?: boolean;
 }
 
 export interface SampleResult {

@@ -1,30 +1,27 @@
 /**
- * The state slices' view of the train worker: post a request, hear every response. boot.ts connects the
- * real client (src/workers/trainClient.ts) once; slices that need the worker call trainPort().
+ * The run and inspector slices' access to the train worker: H3's TrainClient from state/clients.ts, or
+ * null before app/boot.ts created it (unit tests, first render). `listenTrain` subscribes a slice once.
  */
-import type { TrainRequest, TrainResponse } from '../workers/protocol';
+import type { TrainResponse } from '../workers/protocol';
+import type { TrainClient } from '../workers/trainClient';
+import { getClients } from './clients';
 
-export interface TrainPort {
-  post(req: TrainRequest, transfer?: Transferable[]): void;
-  /** Registers a listener for every response; returns the unsubscribe function. */
-  subscribe(listener: (r: TrainResponse) => void): () => void;
+export function trainPort(): TrainClient | null {
+  try {
+    return getClients().train;
+  } catch {
+    return null;
+  }
 }
 
-let port: TrainPort | null = null;
-const onConnect = new Set<(p: TrainPort) => void>();
+const listening = new Set<string>();
 
-/** Called once by the app shell after the train worker exists. */
-export function connectTrainPort(p: TrainPort): void {
-  port = p;
-  for (const fn of onConnect) fn(p);
-}
-
-export function trainPort(): TrainPort | null {
-  return port;
-}
-
-/** Runs `fn` with the port now if connected, else when it connects. */
-export function whenTrainPort(fn: (p: TrainPort) => void): void {
-  if (port) fn(port);
-  else onConnect.add(fn);
+/** Subscribes `listener` under `key` once the client exists; later calls with the same key do nothing. */
+export function listenTrain(key: string, listener: (r: TrainResponse) => void): boolean {
+  if (listening.has(key)) return true;
+  const port = trainPort();
+  if (!port) return false;
+  port.subscribe(listener);
+  listening.add(key);
+  return true;
 }

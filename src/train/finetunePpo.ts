@@ -7,7 +7,7 @@
  * Legend: T nSteps, n nEnvs, N = T·n env samples, K′ ftDenoisingSteps, P = ppoStepsPerSample, M minibatch.
  */
 import type { FinetuneConfig } from '../config/finetune';
-import { avoidCritic } from '../config/presets/avoid';
+import { criticConfigFor } from '../config/model';
 import { Rng } from '../core/rng';
 import type { Checkpoint } from '../policy/checkpoint';
 import { CriticObs } from '../policy/critic';
@@ -18,7 +18,7 @@ import type { Critic, Policy } from '../policy/types';
 import { computeGae } from '../rl/gae';
 import { CosineAnnealingWarmupRestarts } from '../rl/lrSchedule';
 import { episodeMetrics } from '../rl/metrics';
-import { clipCoefficients, denoisingDiscount, explainedVariance } from '../rl/ppoLoss';
+import { clipCoefficients, explainedVariance } from '../rl/ppoLoss';
 import { RunningRewardScaler } from '../rl/rewardScaling';
 import { createVectorEnv } from '../sim/vectorEnv';
 import { alwaysRun, type MetricKey, type RunControl, type TrainEventSink } from './events';
@@ -64,7 +64,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   const loaded = policyFromCheckpoint(opts.checkpoint, rng.fork());
   const policy = loaded.policy;
   const normalizer = loaded.normalizer;
-  const critic: Critic = loaded.critic ?? new CriticObs(avoidCritic(), rng.fork());
+  const critic: Critic = loaded.critic ?? new CriticObs(criticConfigFor(policy.config), rng.fork());
   policy.prepareFinetune?.(cfg.ftDenoisingSteps);
   const basePolicy = policy.prepareFinetune ? policy : policyFromCheckpoint(opts.checkpoint, rng.fork()).policy;
   const { horizonSteps: Ta, actionDim: Da, actSteps } = policy.config;
@@ -76,7 +76,6 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   const criticSched = new CosineAnnealingWarmupRestarts({ firstCycleSteps: cfg.lrFirstCycleSteps, maxLr: cfg.criticLr, minLr: cfg.criticMinLr, warmupSteps: cfg.lrWarmupSteps });
   const scaler = new RunningRewardScaler(cfg.nEnvs, { gamma: 0.99 });
   const clipCoefs = clipCoefficients(P, cfg.clipPlossCoefBase, cfg.clipPlossCoef, cfg.clipPlossCoefRate);
-  const discounts = Float32Array.from({ length: P }, (_, i) => denoisingDiscount(i, P, cfg.gammaDenoising));
   const envStepsPerItr = cfg.nEnvs * cfg.nSteps * actSteps;
   let itr = 0;
   opts.onReady?.({ policy, basePolicy, normalizer, currentItr: () => itr });
@@ -143,7 +142,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
         const mb = Math.min(cfg.batchSize, items);
         const numBatch = Math.max(1, Math.floor(items / cfg.batchSize));
         const trainActor = itr >= cfg.nCriticWarmupItr;
-        const batch: UpdateBatch = { buf, advantages, returns, oldLogp, clipCoefs, discounts, P, Ta, Da };
+        const batch: UpdateBatch = { buf, advantages, returns, oldLogp, clipCoefs, gammaDenoising: cfg.gammaDenoising, P, Ta, Da };
         const acc = { pg: 0, v: 0, kl: 0, clipfrac: 0, n: 0 };
         let klStop = false;
         for (let epoch = 0; epoch < cfg.updateEpochs && !klStop && !control.stopped; epoch++) {
@@ -164,9 +163,10 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
           'losses/explained_variance': explainedVariance(values, returns),
           'time/update_s': (performance.now() - tUpdate) / 1000,
         });
-        actorSched.step();
-        criticSched.step();
       }
+      // Schedulers step every iteration, eval ones included; the actor's only after critic warm-up (§4.7).
+      criticSched.step();
+      if (itr >= cfg.nCriticWarmupItr) actorSched.step();
       Object.assign(metrics, {
         'charts/env_steps': envSteps,
         'charts/wall_s': wall(),

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { FinetuneConfig } from '../config/finetune';
 import type { AdamW } from '../policy/adamw';
 import type { Critic, Policy } from '../policy/types';
-import { ppoLoss } from '../rl/ppoLoss';
+import { ppoLoss, prepareMinibatch } from '../rl/ppoLoss';
 import type { RolloutBuffer } from './rollout';
 
 export interface UpdateBatch {
@@ -25,8 +25,8 @@ export interface UpdateBatch {
   oldLogp: Float32Array;
   /** [P] ε_i */
   clipCoefs: Float32Array;
-  /** [P] γ_den^(K′−1−i) */
-  discounts: Float32Array;
+  /** γ_den (`gamma_denoising`). */
+  gammaDenoising: number;
   P: number;
   Ta: number;
   Da: number;
@@ -123,25 +123,17 @@ export function ppoMinibatchStep(
   const M = ids.length;
   const Do = buf.obsDim;
   const g = gatherItems(buf, ids, P);
-  const adv = new Float32Array(M);
+  const rawAdv = new Float32Array(M);
   const ret = new Float32Array(M);
   const old = new Float32Array(M);
-  const clip = new Float32Array(M);
   for (let m = 0; m < M; m++) {
     const j = Math.floor(ids[m] / P);
-    adv[m] = batch.advantages[j];
+    rawAdv[m] = batch.advantages[j];
     ret[m] = batch.returns[j];
     old[m] = batch.oldLogp[ids[m]];
-    clip[m] = batch.clipCoefs[g.step[m]];
   }
-  // Per-minibatch normalisation with torch's unbiased std, then the denoising discount (spec §4.6 steps 2–3).
-  let mean = 0;
-  for (let m = 0; m < M; m++) mean += adv[m];
-  mean /= M;
-  let ss = 0;
-  for (let m = 0; m < M; m++) ss += (adv[m] - mean) ** 2;
-  const std = Math.sqrt(ss / Math.max(1, M - 1));
-  for (let m = 0; m < M; m++) adv[m] = ((adv[m] - mean) / (std + 1e-8)) * batch.discounts[g.step[m]];
+  // Per-minibatch normalisation (unbiased std), denoising discount γ_den^t and per-step ε_i (spec §4.6 steps 2, 3, 5).
+  const { advantages: adv, clipCoef: clip } = prepareMinibatch(rawAdv, g.step, batch.clipCoefs, batch.gammaDenoising);
 
   const actorVars = actorOpt ? policy.trainableVariables() : [];
   const criticVars = critic.trainableVariables();

@@ -1,16 +1,16 @@
 /**
  * Run handling inside the train worker: start / pause / resume / stop of a fine-tuning run and the
- * action-cloud inspector (paper Fig. 11). train.worker.ts forwards these TrainRequests here; everything
- * the page sees leaves through `post` as TrainResponses (protocol.ts).
+ * action-cloud inspector (paper Fig. 11). train.worker.ts forwards every non-backend TrainRequest here;
+ * everything the page sees leaves through `post` as TrainResponses (protocol.ts).
  *
  * One run at a time (2-core target). After a run ends its policies stay loaded so the inspector can still
  * compare pre-trained and fine-tuned; they are released when the next run starts.
  *
- * Asset URLs: Vite emits workers into `<app base>/assets/`, and in dev the public folder is served at the
- * origin root, so the app base is derived from the worker's own location (appBaseUrl) and builtin
- * checkpoints are fetched from `<app base>/<resolveBuiltin(ref).path>`.
+ * Asset URLs: builtin checkpoints are fetched from `<app base>/<resolveBuiltin(ref).path>`, the app base
+ * being derived from the worker's own location (assetBase.ts: `<app>/assets/` in a build, `/` in dev).
  *
- * Legend: n inspector chains, K denoising steps, Ta horizon, Da action dim, Do obs dim.
+ * Legend: n inspector chains, S recorded steps (K+1 for diffusion, 1 otherwise), Ta horizon, Da action
+ * dim, Do obs dim.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
@@ -24,11 +24,15 @@ import { setMujocoVendorBase } from '../sim/mujoco';
 import { PausableControl } from '../train/control';
 import type { TrainEvent } from '../train/events';
 import { finetunePpo, type FinetuneHandles, type FinetuneResult } from '../train/finetunePpo';
+import { appBaseUrl, vendorUrl } from './assetBase';
 import type { InspectResult, TrainRequest, TrainResponse } from './protocol';
 
-type Post = (r: TrainResponse, transfer?: Transferable[]) => void;
+/** Every TrainRequest except the backend ones, which train.worker.ts handles itself. */
+export type RunRequest = Exclude<TrainRequest, { type: 'init' } | { type: 'set-backend' }>;
 
-/** σ_min^exp and noise clamp used for inspector samples when no run config applies (spec §4.8 Avoid). */
+export type PostTrain = (res: TrainResponse, transfer?: Transferable[]) => void;
+
+/** σ_min^exp and noise clamp for inspector samples when no run config applies (spec §4.8, Avoid row). */
 const DEFAULT_SAMPLING = { minSamplingDenoisingStd: 0.1, randnClipValue: 3 };
 
 interface RunSlot {
@@ -50,16 +54,6 @@ interface Standalone {
 let slot: RunSlot | null = null;
 let standalone: Standalone | null = null;
 const checkpoints = new Map<string, Promise<Checkpoint>>();
-
-/**
- * App base URL (with trailing slash) seen from a worker: the folder above `assets/` in a build, the origin
- * root in the Vite dev server.
- */
-export function appBaseUrl(href: string = self.location.href): string {
-  const u = new URL(href);
-  const i = u.pathname.lastIndexOf('/assets/');
-  return i >= 0 ? u.origin + u.pathname.slice(0, i + 1) : u.origin + '/';
-}
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -84,19 +78,14 @@ function loadCheckpoint(ref: string | ArrayBuffer): Promise<Checkpoint> {
   return p;
 }
 
-function releaseSlot(): void {
-  slot?.result?.dispose();
-  slot = null;
-}
-
-async function startRun(msg: Extract<TrainRequest, { type: 'start-finetune' }>, post: Post): Promise<void> {
+async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, post: PostTrain): Promise<void> {
   const { runId, config } = msg;
   const emit = (event: TrainEvent): void => post({ type: 'event', runId, event: event.type === 'start' ? { ...event, runId } : event });
   if (slot && !slot.finished) {
     emit({ type: 'error', message: `Run ${slot.runId} is still going; stop it before starting another.` });
     return;
   }
-  releaseSlot();
+  slot?.result?.dispose();
   const mine: RunSlot = {
     runId,
     control: new PausableControl(),
@@ -107,7 +96,7 @@ async function startRun(msg: Extract<TrainRequest, { type: 'start-finetune' }>, 
   };
   slot = mine;
   try {
-    setMujocoVendorBase(new URL('vendor/mujoco/', appBaseUrl()).href);
+    setMujocoVendorBase(vendorUrl('mujoco'));
     emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: 'loading checkpoint and environments' });
     const checkpoint = await loadCheckpoint(msg.checkpoint);
     mine.result = await finetunePpo({
@@ -127,9 +116,9 @@ async function startRun(msg: Extract<TrainRequest, { type: 'start-finetune' }>, 
   }
 }
 
-function controlRun(msg: Extract<TrainRequest, { type: 'pause' | 'resume' | 'stop' }>, post: Post): void {
+function controlRun(msg: Extract<RunRequest, { type: 'pause' | 'resume' | 'stop' }>, post: PostTrain): void {
   if (!slot || slot.runId !== msg.runId || slot.finished) {
-    post({ type: 'error', runId: msg.runId, message: `Run ${msg.runId} is not active in this worker (it may have ended or the page reloaded).` });
+    post({ type: 'error', runId: msg.runId, message: `Run ${msg.runId} is not active in this worker (it ended, or the page was reloaded).` });
     return;
   }
   if (msg.type === 'pause') slot.control.pause();
@@ -137,8 +126,8 @@ function controlRun(msg: Extract<TrainRequest, { type: 'pause' | 'resume' | 'sto
   else slot.control.stop();
 }
 
-/** Policy pair for an inspect request: the live run's when it matches, else a checkpoint loaded on its own. */
-async function policiesFor(msg: Extract<TrainRequest, { type: 'inspect' }>): Promise<{
+/** Policies for an inspect request: the live run's when it matches, else a checkpoint loaded on its own. */
+async function policiesFor(msg: Extract<RunRequest, { type: 'inspect' }>): Promise<{
   policy: Policy;
   base: Policy;
   normalizer: Normalizer;
@@ -153,6 +142,7 @@ async function policiesFor(msg: Extract<TrainRequest, { type: 'inspect' }>): Pro
   if (!standalone || standalone.ref !== msg.checkpoint) {
     const ckpt = await loadCheckpoint(msg.checkpoint);
     standalone?.release();
+    standalone = null;
     const loaded = policyFromCheckpoint(ckpt, new Rng(msg.seed));
     standalone = {
       ref: msg.checkpoint,
@@ -171,13 +161,14 @@ async function policiesFor(msg: Extract<TrainRequest, { type: 'inspect' }>): Pro
  * Samples n chains from one state and returns the first action of the chunk after every denoising step,
  * in raw task units (Avoid: Δxy in m). Gaussian/GMM have no chain: one step, the final action.
  */
-async function inspect(msg: Extract<TrainRequest, { type: 'inspect' }>, post: Post): Promise<void> {
+async function inspect(msg: Extract<RunRequest, { type: 'inspect' }>, post: PostTrain): Promise<void> {
   try {
     const { policy, base, normalizer, itr, sampling } = await policiesFor(msg);
     const pretrained = msg.policy === 'pretrained';
-    const diffusionBase = pretrained && base === policy && policy.prepareFinetune !== undefined;
     const sampler = pretrained ? base : policy;
-    const { actionDim: Da } = sampler.config;
+    // Diffusion keeps the frozen pre-trained actor inside the same object (spec §2.6).
+    const useBaseActor = pretrained && base === policy && policy.prepareFinetune !== undefined;
+    const Da = sampler.config.actionDim;
     const Do = normalizer.obsDim;
     if (msg.obs.length !== Do) throw new UserError(`The inspector state needs ${Do} numbers, got ${msg.obs.length}.`);
     const n = Math.max(1, Math.min(2048, Math.floor(msg.n)));
@@ -191,9 +182,9 @@ async function inspect(msg: Extract<TrainRequest, { type: 'inspect' }>, post: Po
       rng: new Rng(msg.seed),
       minSamplingDenoisingStd: sampling.minSamplingDenoisingStd,
       randnClipValue: sampling.randnClipValue,
-      useBaseActor: diffusionBase,
+      useBaseActor,
     };
-    // [S, n·Da]: first chunk row of every recorded step, S = K+1 (diffusion) or 1.
+    // [S, n·Da]: the first chunk row of every recorded step.
     const firstRows = tf.tidy(() => {
       const res = sampler.sample(tf.tensor2d(obsNorm, [n, Do]), opts);
       const all = res.allSteps ?? (res.actions.expandDims(0) as tf.Tensor4D);
@@ -219,8 +210,8 @@ async function inspect(msg: Extract<TrainRequest, { type: 'inspect' }>, post: Po
   }
 }
 
-/** Entry point used by train.worker.ts for the run and inspector messages; other requests are ignored. */
-export function handleRunMessage(msg: TrainRequest, post: Post): void {
+/** Entry point used by train.worker.ts for run and inspector messages. */
+export function handleRunMessage(msg: RunRequest, post: PostTrain): void {
   switch (msg.type) {
     case 'start-finetune':
       void startRun(msg, post);
@@ -232,9 +223,6 @@ export function handleRunMessage(msg: TrainRequest, post: Post): void {
       return;
     case 'inspect':
       void inspect(msg, post);
-      return;
-    case 'init':
-    case 'set-backend':
       return;
     default: {
       const never: never = msg;

@@ -1,0 +1,180 @@
+/**
+ * Policy micro-benchmarks behind `dppo bench sample|update` (targets: 2-core box, wasm, Node):
+ * - sample: one DDPM chain (K = 20, K′ = 10, training mode, chain recorded) for `envs` observations ≤ 40 ms
+ *   at B = 40 with the Hopper-sized actor;
+ * - update: one PPO actor step (logProb forward + backward + AdamW) at batch 256 ≤ 60 ms.
+ * Both return plain JSON-able objects (median over `reps` after warm-up).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DiffusionMlpConfig } from '../src/config/model';
+import { criticConfigFor } from '../src/config/model';
+import { avoidDiffusionActor } from '../src/config/presets/avoid';
+import { Rng } from '../src/core/rng';
+import { AdamW } from '../src/policy/adamw';
+import { CriticObs } from '../src/policy/critic';
+import { DiffusionMlpPolicy } from '../src/policy/diffusion';
+import { initTf, type BackendName } from '../src/policy/tfSetup';
+
+export type BenchTask = 'hopper' | 'avoid';
+
+/** Hopper actor (spec §3.6): obs 11, act 3, Ta 4, time 16, [512]×3 ReLU residual, K 20. */
+export function hopperDiffusionActor(): DiffusionMlpConfig {
+  return { ...avoidDiffusionActor(), obsDim: 11, actionDim: 3 };
+}
+
+function actorFor(task: BenchTask): DiffusionMlpConfig {
+  return task === 'avoid' ? avoidDiffusionActor() : hopperDiffusionActor();
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
+
+async function timeIt(reps: number, warmup: number, f: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await f();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await f();
+    ts.push(performance.now() - t0);
+  }
+  return ts;
+}
+
+export interface BenchSampleOptions {
+  task?: BenchTask;
+  backend?: string;
+  envs?: number;
+  reps?: number;
+}
+
+/** Median ms of one denoising chain (training mode with chain, and eval mode), read back once. */
+export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record<string, unknown>> {
+  const task = opts.task ?? 'hopper';
+  const backend = await initTf((opts.backend ?? 'wasm') as BackendName);
+  const envs = opts.envs ?? 40;
+  const reps = opts.reps ?? 20;
+  const cfg = actorFor(task);
+  const rng = new Rng(1);
+  const policy = new DiffusionMlpPolicy(cfg, rng.fork());
+  policy.prepareFinetune(10);
+  const obs = tf.randomUniform([envs, cfg.obsDim], -1, 1, 'float32', 7) as tf.Tensor2D;
+  const tensorsBefore = tf.memory().numTensors;
+  try {
+    const run = (deterministic: boolean, recordChain: boolean) => async () => {
+      const r = policy.sample(obs, { deterministic, recordChain, rng, minSamplingDenoisingStd: 0.1, randnClipValue: 3 });
+      await r.actions.data();
+      if (r.chain) await r.chain.data();
+      tf.dispose([r.actions, r.chain ?? []]);
+    };
+    const train = await timeIt(reps, 3, run(false, true));
+    const evalMs = await timeIt(reps, 2, run(true, false));
+    const ms = median(train);
+    return {
+      task,
+      backend,
+      envs,
+      reps,
+      denoising_steps: cfg.denoisingSteps,
+      ft_denoising_steps: policy.ftDenoisingSteps,
+      params: paramTotal(policy.pretrainVariables()),
+      median_ms: round(ms),
+      min_ms: round(Math.min(...train)),
+      chains_per_s: round(1000 / ms),
+      env_steps_per_s: round((1000 / ms) * envs * cfg.actSteps),
+      eval_median_ms: round(median(evalMs)),
+      leaked_tensors: tf.memory().numTensors - tensorsBefore,
+    };
+  } finally {
+    obs.dispose();
+    policy.dispose();
+  }
+}
+
+export interface BenchUpdateOptions {
+  task?: BenchTask;
+  backend?: string;
+  batch?: number;
+  reps?: number;
+}
+
+/**
+ * Median ms of one PPO actor step on M = batch items (logProb fwd + bwd + AdamW, clipped-ratio surrogate),
+ * one critic step (value MSE + AdamW), and both together.
+ */
+export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record<string, unknown>> {
+  const task = opts.task ?? 'hopper';
+  const backend = await initTf((opts.backend ?? 'wasm') as BackendName);
+  const M = opts.batch ?? 256;
+  const reps = opts.reps ?? 20;
+  const cfg = actorFor(task);
+  const rng = new Rng(2);
+  const policy = new DiffusionMlpPolicy(cfg, rng.fork());
+  const K1 = 10;
+  policy.prepareFinetune(K1);
+  const critic = new CriticObs(criticConfigFor(cfg), rng.fork());
+  const actorOpt = new AdamW(policy.trainableVariables(), { lr: 1e-4, weightDecay: 0 });
+  const criticOpt = new AdamW(critic.trainableVariables(), { lr: 1e-3, weightDecay: 0 });
+  const shape3: [number, number, number] = [M, cfg.horizonSteps, cfg.actionDim];
+  const obs = tf.randomUniform([M, cfg.obsDim], -1, 1, 'float32', 1) as tf.Tensor2D;
+  const prev = tf.randomNormal(shape3, 0, 1, 'float32', 2) as tf.Tensor3D;
+  const next = tf.randomNormal(shape3, 0, 0.5, 'float32', 3) as tf.Tensor3D;
+  const steps = tf.tensor1d(Int32Array.from({ length: M }, (_, i) => i % K1), 'int32');
+  const adv = tf.randomNormal([M], 0, 1, 'float32', 4) as tf.Tensor1D;
+  const returns = tf.randomNormal([M], 0, 1, 'float32', 5) as tf.Tensor1D;
+  const lpOpts = { minLogprobDenoisingStd: 0.1, actSteps: cfg.actSteps };
+  const oldLogp = tf.tidy(() => policy.logProb(obs, prev, next, steps, lpOpts));
+  const tensorsBefore = tf.memory().numTensors;
+  const actorStep = async () => {
+    const loss = actorOpt.minimize(() => {
+      const ratio = tf.exp(tf.sub(policy.logProb(obs, prev, next, steps, lpOpts), oldLogp));
+      const pg = tf.maximum(tf.neg(tf.mul(adv, ratio)), tf.neg(tf.mul(adv, tf.clipByValue(ratio, 0.99, 1.01))));
+      return tf.mean(pg) as tf.Scalar;
+    });
+    await loss.data();
+    loss.dispose();
+  };
+  const criticStep = async () => {
+    const loss = criticOpt.minimize(() => tf.mul(0.5, tf.mean(tf.square(tf.sub(critic.value(obs), returns)))) as tf.Scalar);
+    await loss.data();
+    loss.dispose();
+  };
+  try {
+    const actor = await timeIt(reps, 3, actorStep);
+    const criticMs = await timeIt(reps, 3, criticStep);
+    const fwd = await timeIt(reps, 2, async () => {
+      const lp = policy.logProb(obs, prev, next, steps, lpOpts);
+      await lp.data();
+      lp.dispose();
+    });
+    const ms = median(actor);
+    return {
+      task,
+      backend,
+      batch: M,
+      reps,
+      actor_params: paramTotal(policy.trainableVariables()),
+      median_ms: round(ms),
+      min_ms: round(Math.min(...actor)),
+      steps_per_s: round(1000 / ms),
+      logprob_forward_ms: round(median(fwd)),
+      critic_median_ms: round(median(criticMs)),
+      actor_plus_critic_ms: round(ms + median(criticMs)),
+      leaked_tensors: tf.memory().numTensors - tensorsBefore,
+    };
+  } finally {
+    tf.dispose([obs, prev, next, steps, adv, returns, oldLogp]);
+    actorOpt.dispose();
+    criticOpt.dispose();
+    critic.dispose();
+    policy.dispose();
+  }
+}
+
+function paramTotal(vars: tf.Variable[]): number {
+  return vars.reduce((n, v) => n + v.size, 0);
+}

@@ -1,0 +1,104 @@
+/**
+ * The foundation as a user meets it, served with COOP/COEP: the app loads without console errors, the
+ * MuJoCo scene is drawn and moves, the backend label shows WASM with the software GPUs skipped, a backend
+ * override works and survives a reload, and every page is reachable from the navigation.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { artifactPath, BASE_URL, canvasShot, chooseBackend, collectErrors, compareShots, launch, openApp, readProbes, type Browser } from './helpers';
+
+describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    browser = await launch();
+    page = await browser.context.newPage();
+    errors = collectErrors(page);
+    await openApp(page);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('loads with the header, cross-origin isolation and no console errors', async () => {
+    assert.match(await page.locator('.app-header').innerText(), /DPPO Workbench/);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.screenshot({ path: artifactPath('experiments.png') });
+    assert.deepEqual(errors, []);
+  });
+
+  it('draws the MuJoCo scene and it moves', async () => {
+    const a = await canvasShot(page);
+    await page.waitForTimeout(700);
+    const b = await canvasShot(page);
+    const { a: stats, changed } = await compareShots(page, a, b);
+    assert.ok(stats.width > 200 && stats.height > 200, `canvas ${stats.width}×${stats.height}`);
+    assert.ok(stats.colours > 40, `only ${stats.colours} colours: blank canvas?`);
+    assert.ok(stats.nonBackground > 0.05, `only ${(stats.nonBackground * 100).toFixed(1)} % of pixels are not background`);
+    assert.ok(changed > 0.001, `picture did not change between frames (${(changed * 100).toFixed(3)} % pixels)`);
+    // Pausing stops the motion.
+    await page.getByTestId('viewer-play').click();
+    await page.waitForTimeout(200);
+    const c = await canvasShot(page);
+    await page.waitForTimeout(500);
+    const d = await canvasShot(page);
+    assert.equal((await compareShots(page, c, d)).changed, 0);
+    await page.getByTestId('viewer-play').click();
+  });
+
+  it('shows WASM in the header with WebGPU and WebGL skipped', async () => {
+    assert.equal(await page.getByTestId('backend-label').innerText(), 'WASM');
+    const probes = await readProbes(page);
+    assert.equal(probes.wasm.state, 'active');
+    assert.ok(probes.wasm.checkError !== null && probes.wasm.checkError < 1e-4, `wasm self-check ${probes.wasm.checkError}`);
+    assert.notEqual(probes.webgpu.state, 'active');
+    assert.match(probes.webgpu.reason, /software adapter|no WebGPU adapter|does not expose WebGPU/);
+    assert.equal(probes.webgl.state, 'skipped');
+    assert.match(probes.webgl.reason, /software renderer/i);
+    await page.screenshot({ path: artifactPath('backend-popover.png') });
+    await page.keyboard.press('Escape');
+  });
+
+  it('switches the backend to CPU, keeps it after a reload, and back to automatic', async () => {
+    assert.equal(await chooseBackend(page, 'cpu'), 'cpu');
+    assert.equal(await page.getByTestId('backend-label').innerText(), 'CPU');
+    await page.reload();
+    await openApp(page, BASE_URL, '');
+    assert.equal(await page.getByTestId('backend-label').innerText(), 'CPU');
+    assert.equal(await page.evaluate(() => localStorage.getItem('dppo.backend')), 'cpu');
+    assert.equal(await chooseBackend(page, 'auto'), 'wasm');
+    await page.reload();
+    await openApp(page, BASE_URL, '');
+    assert.equal(await page.getByTestId('backend-label').innerText(), 'WASM');
+    await page.keyboard.press('Escape');
+  });
+
+  it('reaches every page through the navigation (no dead links)', async () => {
+    const links = page.locator('nav.nav a');
+    const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.equal(hrefs.length, 5);
+    for (const route of ['inspector', 'datasets', 'policies', 'connector', 'experiments']) {
+      await page.getByTestId(`nav-${route}`).click();
+      await page.getByTestId(`page-${route}`).waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId(`nav-${route}`).getAttribute('aria-current'), 'page');
+      assert.equal(new URL(page.url()).hash, `#/${route}`);
+      if (route !== 'experiments') await page.screenshot({ path: artifactPath(`${route}.png`) });
+    }
+    // Every link in the app points at a page that exists.
+    for (const href of await page.locator('a[href^="#"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))) {
+      await page.goto(BASE_URL + href);
+      assert.equal(await page.locator('[data-testid^="page-"]').count(), 1, `${href} shows no page`);
+    }
+    // The viewer comes back alive after leaving and returning to Experiments.
+    await page.getByTestId('nav-experiments').click();
+    await page.locator('[data-testid="viewer"][data-scene="demo"]').waitFor();
+    await page.keyboard.press('?');
+    await page.getByTestId('help-dialog').waitFor();
+    await page.keyboard.press('Escape');
+    assert.deepEqual(errors, []);
+  });
+});

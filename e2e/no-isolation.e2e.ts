@@ -1,0 +1,34 @@
+/** Served without COOP/COEP the app still works: the scene moves and tfjs runs single-threaded WASM. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { canvasShot, collectErrors, compareShots, launch, openApp, PLAIN_URL, readProbes, type Browser } from './helpers';
+
+describe('app without cross-origin isolation', { timeout: 120_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    browser = await launch();
+    page = await browser.context.newPage();
+    errors = collectErrors(page);
+    await openApp(page, PLAIN_URL);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('runs the viewer and the WASM backend', async () => {
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+    assert.equal(await page.getByTestId('backend-label').innerText(), 'WASM');
+    const probes = await readProbes(page);
+    assert.match(probes.wasm.reason, /1 thread/);
+    const a = await canvasShot(page);
+    await page.waitForTimeout(600);
+    const b = await canvasShot(page);
+    const { a: stats, changed } = await compareShots(page, a, b);
+    assert.ok(stats.colours > 40 && changed > 0.001, `colours ${stats.colours}, changed ${changed}`);
+    assert.deepEqual(errors, []);
+  });
+});

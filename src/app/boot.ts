@@ -1,0 +1,40 @@
+/**
+ * Creates the workers and their typed clients once, and wires client events into the app store
+ * (design §2). The viewer's demo scene starts immediately, so the page is alive on arrival.
+ */
+import { backendFailed, backendReported, loadBackendChoice, setSimStatus } from '../state/app';
+import { setClients, type Clients } from '../state/clients';
+import { SimClient } from '../workers/simClient';
+import { TrainClient } from '../workers/trainClient';
+
+export function boot(): Clients {
+  const sim = new SimClient(new Worker(new URL('../workers/sim.worker.ts', import.meta.url), { type: 'module' }));
+  const train = new TrainClient(
+    new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module' }),
+    loadBackendChoice(),
+  );
+
+  sim.subscribe((e) => {
+    switch (e.type) {
+      case 'loaded':
+        setSimStatus({ scene: e.scene.name, mujocoVersion: e.mujocoVersion, error: null });
+        return;
+      case 'playing':
+        setSimStatus({ playing: e.playing });
+        return;
+      case 'error':
+        setSimStatus({ error: e.message });
+        return;
+    }
+  });
+
+  train.subscribe((res) => {
+    if (res.type === 'ready' || res.type === 'backend') backendReported(res.backend);
+    else if (res.type === 'error' && res.runId === null && res.requestId === undefined) backendFailed(res.message);
+  });
+
+  sim.load('demo', 0);
+  const clients = { sim, train };
+  setClients(clients);
+  return clients;
+}

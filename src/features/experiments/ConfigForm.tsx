@@ -1,0 +1,135 @@
+/**
+ * The experiment form: task, algorithm, preset and seed, then every fine-tuning hyper-parameter grouped
+ * and collapsible. Every change is written to the URL hash at once, so the link shares the experiment.
+ */
+import { useMemo, useState } from 'react';
+import { defaultCheckpointFor } from '../../data/builtins';
+import { AVOID_TASKS, type AvoidTaskId, type PresetName } from '../../config/presets/avoid';
+import type { Algo } from '../../config/finetune';
+import {
+  ALGOS,
+  ALGO_LABELS,
+  PRESETS,
+  presetConfig,
+  referenceConfig,
+  resetOverrides,
+  setExperiment,
+  setOverride,
+  useExperiment,
+} from '../../state/experiment';
+import { Button } from '../../ui/Button';
+import { ParamField } from './ParamField';
+import { PARAM_GROUPS } from './paramMeta';
+
+const PRESET_NOTES: Record<PresetName, string> = {
+  reference: 'the D3IL row of the paper (spec §4.8): 50 envs, 51 iterations',
+  laptop: 'same algorithm, smaller batch: an iteration takes seconds on 2 cores',
+};
+
+export function ConfigForm() {
+  const task = useExperiment((s) => s.task);
+  const algo = useExperiment((s) => s.algo);
+  const preset = useExperiment((s) => s.preset);
+  const seed = useExperiment((s) => s.seed);
+  const overrides = useExperiment((s) => s.overrides);
+  const linkProblems = useExperiment((s) => s.linkProblems);
+  const base = useMemo(() => presetConfig({ task, algo, preset, seed }), [task, algo, preset, seed]);
+  const ref = useMemo(() => referenceConfig({ task, algo, seed }), [task, algo, seed]);
+  const [copied, setCopied] = useState(false);
+  const nChanged = Object.keys(overrides).length;
+
+  const copyLink = () => {
+    void navigator.clipboard?.writeText(location.href).then(
+      () => {
+        setCopied(true);
+        setTimeout(() => setCopied(false), 1500);
+      },
+      () => undefined,
+    );
+  };
+
+  return (
+    <div className="xp-form" data-testid="config-form">
+      <div className="xp-row">
+        <label className="xp-field">
+          <span>task</span>
+          <select value={task} onChange={(e) => setExperiment({ task: e.target.value as AvoidTaskId })} data-testid="task">
+            {AVOID_TASKS.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="xp-field">
+          <span>seed</span>
+          <input
+            className="mono xp-seed"
+            type="number"
+            min={0}
+            value={seed}
+            onChange={(e) => {
+              const v = Number(e.target.value);
+              if (Number.isInteger(v) && v >= 0) setExperiment({ seed: v });
+            }}
+            data-testid="seed"
+          />
+        </label>
+      </div>
+      <div className="xp-seg" role="radiogroup" aria-label="algorithm">
+        {ALGOS.map((a: Algo) => (
+          <button key={a} type="button" role="radio" aria-checked={algo === a} className={algo === a ? 'on' : ''} onClick={() => setExperiment({ algo: a })}>
+            {ALGO_LABELS[a]}
+          </button>
+        ))}
+      </div>
+      <label className="xp-field wide">
+        <span>preset</span>
+        <select value={preset} onChange={(e) => setExperiment({ preset: e.target.value as PresetName })} data-testid="preset">
+          {PRESETS.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="hint xp-note">{PRESET_NOTES[preset]}</p>
+      <p className="hint xp-note">
+        pre-trained policy <span className="mono">{defaultCheckpointFor(task, algo)}</span>
+      </p>
+      {linkProblems.length ? (
+        <div className="xp-problems" role="alert">
+          The shared link had settings that were ignored: {linkProblems.join('; ')}.
+        </div>
+      ) : null}
+      <div className="xp-row xp-tools">
+        <span className="hint">{nChanged ? `${nChanged} changed from the preset` : 'preset values'}</span>
+        <Button small variant="ghost" onClick={resetOverrides} disabled={!nChanged}>
+          Reset all
+        </Button>
+        <Button small onClick={copyLink} title="Copy a link that reproduces this experiment (seed included)">
+          {copied ? 'Copied' : 'Copy link'}
+        </Button>
+      </div>
+      {PARAM_GROUPS.map((g) => (
+        <details key={g.title} className="xp-group" open={g.open}>
+          <summary>
+            {g.title}
+            {g.keys.some((k) => k in overrides) ? <span className="xp-dot" aria-label="changed" /> : null}
+          </summary>
+          {g.keys.map((k) => (
+            <ParamField
+              key={k}
+              name={k}
+              value={(overrides[k] ?? base[k]) as number | boolean}
+              presetValue={base[k] as number | boolean}
+              referenceValue={ref[k] as number | boolean}
+              presetName={preset}
+              onChange={setOverride}
+            />
+          ))}
+        </details>
+      ))}
+    </div>
+  );
+}

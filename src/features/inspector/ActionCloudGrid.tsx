@@ -1,0 +1,69 @@
+/**
+ * Small multiples of the action clouds (paper Fig. 11): one row per policy (pre-trained, current), one
+ * column per denoising step from x_K (pure noise) to x_0 (the action), all with the same axes unless
+ * "per step" is chosen. Gaussian/GMM policies have one column (the final action).
+ */
+import { CloudCanvas } from './CloudCanvas';
+import { stepTitle, type CloudView } from './cloudModel';
+
+export interface ActionCloudGridProps {
+  view: CloudView;
+  /** Step indices to show (into view.stepLabels). */
+  steps: number[];
+  /** Drawing size of one panel, CSS px. */
+  size: number;
+  perStepTicks: boolean;
+  /** Highlighted step (the scrubber's). */
+  activeStep?: number;
+  onStepClick?: (step: number) => void;
+}
+
+export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, onStepClick }: ActionCloudGridProps) {
+  const K = view.stepLabels[0] ?? 0;
+  return (
+    <div className="ic-grid-wrap">
+      <div className="ic-grid" style={{ gridTemplateColumns: `auto repeat(${steps.length}, max-content)` }} data-testid="cloud-grid" data-steps={steps.length}>
+        <div className="ic-corner">
+          denoising step k →
+        </div>
+        {steps.map((s) => (
+          <button
+            key={`h${s}`}
+            type="button"
+            className={s === activeStep ? 'ic-colhead active' : 'ic-colhead'}
+            onClick={() => onStepClick?.(s)}
+            title={`Samples after denoising down to k = ${view.stepLabels[s]}`}
+          >
+            {stepTitle(view.stepLabels[s], K)}
+          </button>
+        ))}
+        {view.rows.map((row, r) => [
+          <div key={`t${row.key}`} className="ic-rowhead">
+            <span className="ic-swatch" style={{ background: row.color }} />
+            {row.title}
+            {r === 0 ? <span className="ic-axis-note">{view.axisNames[1]} ({view.unit}) ↑</span> : null}
+          </div>,
+          ...steps.map((s, c) => (
+            <div key={`${row.key}-${s}`} className={s === activeStep ? 'ic-cell active' : 'ic-cell'} data-testid={`cloud-${row.key}-${view.stepLabels[s]}`}>
+              <CloudCanvas
+                points={row.result && row.result.steps.length === view.S ? row.result.steps[s] : null}
+                Da={view.Da}
+                dims={view.dims}
+                range={view.rangeAt(s)}
+                color={row.color}
+                size={size}
+                unitScale={view.unitScale}
+                xTicks={r === view.rows.length - 1}
+                yTicks={perStepTicks ? r === 0 : c === 0}
+              />
+            </div>
+          )),
+        ])}
+      </div>
+      <div className="ic-grid-foot hint">
+        Each panel: the first action of the chunk for {view.rows[0].result ? view.rows[0].result.steps[0].length / view.Da : 0} sampled chains;
+        horizontal {view.axisNames[0]} ({view.unit}), vertical {view.axisNames[1]} ({view.unit}).
+      </div>
+    </div>
+  );
+}

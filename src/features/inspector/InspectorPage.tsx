@@ -1,0 +1,2 @@
+/** Route component of #/inspector (the view lives in InspectorView.tsx). */
+export { InspectorView as InspectorPage } from './InspectorView';

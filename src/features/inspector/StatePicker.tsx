@@ -1,0 +1,92 @@
+/**
+ * Chooses the state whose action clouds are inspected: the Avoid start state, typed values, or (from the
+ * trajectory plot) a point on an env's path; plus the number of chains and the sampling seed.
+ */
+import { useEffect, useState } from 'react';
+import { AVOID_START_OBS, OBS_LABELS, requestClouds, setInspectSampling, setInspectState, useInspector } from '../../state/inspector';
+import { Button } from '../../ui/Button';
+import { StatusDot } from '../../ui/StatusDot';
+
+const CHAIN_COUNTS = [64, 128, 256, 512, 1024];
+
+export function StatePicker({ compact = false }: { compact?: boolean }) {
+  const obs = useInspector((s) => s.obs);
+  const sourceLabel = useInspector((s) => s.sourceLabel);
+  const n = useInspector((s) => s.n);
+  const seed = useInspector((s) => s.seed);
+  const busy = useInspector((s) => s.busy);
+  const error = useInspector((s) => s.error);
+  const [typed, setTyped] = useState<string[]>(() => obs.map((v) => v.toFixed(3)));
+  useEffect(() => setTyped(obs.map((v) => v.toFixed(3))), [obs]);
+  const parsed = typed.map(Number);
+  const valid = parsed.every((v) => Number.isFinite(v));
+
+  return (
+    <div className={compact ? 'ic-picker compact' : 'ic-picker'}>
+      <div className="ic-picker-row">
+        <StatusDot status={error ? 'error' : busy ? 'busy' : 'ok'} label={error ? 'sampling failed' : busy ? 'sampling' : 'up to date'} />
+        <span className="ic-source" data-testid="inspect-source">
+          state: {sourceLabel}
+        </span>
+      </div>
+      {!compact ? (
+        <>
+          <div className="ic-obs-grid">
+            {OBS_LABELS.map((label, i) => (
+              <label key={label} className="ic-obs">
+                <span>{label}</span>
+                <input
+                  className="mono"
+                  inputMode="decimal"
+                  value={typed[i] ?? ''}
+                  onChange={(e) => setTyped((t) => t.map((v, j) => (j === i ? e.target.value : v)))}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter' && valid) setInspectState(parsed, 'typed', 'typed values');
+                  }}
+                  aria-invalid={!Number.isFinite(parsed[i])}
+                />
+              </label>
+            ))}
+          </div>
+          <div className="ic-picker-row">
+            <Button small disabled={!valid} onClick={() => setInspectState(parsed, 'typed', 'typed values')}>
+              Use typed state
+            </Button>
+            <Button small onClick={() => setInspectState([...AVOID_START_OBS], 'start', 'start state')}>
+              Start state
+            </Button>
+          </div>
+        </>
+      ) : null}
+      <div className="ic-picker-row">
+        <label className="ic-inline">
+          chains
+          <select value={n} onChange={(e) => setInspectSampling({ n: Number(e.target.value) })} aria-label="chains">
+            {CHAIN_COUNTS.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="ic-inline">
+          seed
+          <input
+            className="mono ic-seed"
+            type="number"
+            min={0}
+            value={seed}
+            onChange={(e) => {
+              const v = Number(e.target.value);
+              if (Number.isInteger(v) && v >= 0) setInspectSampling({ seed: v });
+            }}
+          />
+        </label>
+        <Button small onClick={() => requestClouds()} disabled={busy} title="Sample both policies again at this state">
+          Resample
+        </Button>
+      </div>
+      {error ? <p className="ic-error">{error}</p> : null}
+    </div>
+  );
+}

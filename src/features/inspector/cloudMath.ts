@@ -1,0 +1,88 @@
+/**
+ * Pure helpers for the action-cloud views (paper Fig. 11): axis ranges, cloud means and step selection.
+ * A cloud is a flat Float32Array [n, Da] of raw actions; `dims` picks the two plotted dimensions.
+ */
+
+export interface Range2 {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+function quantile(sorted: Float32Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
+  return sorted[i];
+}
+
+/**
+ * Range covering the [q, 1−q] quantiles of every cloud in each plotted dimension, padded by `pad` of the
+ * span, and made square-ish in scale only when `equal` (same units per pixel on both axes).
+ */
+export function cloudRange(clouds: readonly Float32Array[], Da: number, dims: [number, number], q = 0.005, pad = 0.08, equal = true): Range2 {
+  const total = clouds.reduce((n, c) => n + c.length / Da, 0);
+  const xs = new Float32Array(total);
+  const ys = new Float32Array(total);
+  let k = 0;
+  for (const c of clouds) {
+    for (let i = 0; i + Da <= c.length; i += Da) {
+      xs[k] = c[i + dims[0]];
+      ys[k] = c[i + dims[1]];
+      k++;
+    }
+  }
+  xs.sort();
+  ys.sort();
+  let x0 = quantile(xs, q);
+  let x1 = quantile(xs, 1 - q);
+  let y0 = quantile(ys, q);
+  let y1 = quantile(ys, 1 - q);
+  const minSpan = 1e-6 + 1e-3 * Math.max(Math.abs(x0), Math.abs(x1), Math.abs(y0), Math.abs(y1));
+  let wx = Math.max(x1 - x0, minSpan);
+  let wy = Math.max(y1 - y0, minSpan);
+  if (equal) {
+    const w = Math.max(wx, wy);
+    wx = w;
+    wy = w;
+  }
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  x0 = cx - (wx / 2) * (1 + 2 * pad);
+  x1 = cx + (wx / 2) * (1 + 2 * pad);
+  y0 = cy - (wy / 2) * (1 + 2 * pad);
+  y1 = cy + (wy / 2) * (1 + 2 * pad);
+  return { x0, x1, y0, y1 };
+}
+
+/** Mean of the plotted dimensions. */
+export function cloudMean(cloud: Float32Array, Da: number, dims: [number, number]): [number, number] {
+  let mx = 0;
+  let my = 0;
+  const n = Math.floor(cloud.length / Da);
+  for (let i = 0; i < n; i++) {
+    mx += cloud[i * Da + dims[0]];
+    my += cloud[i * Da + dims[1]];
+  }
+  return n ? [mx / n, my / n] : [0, 0];
+}
+
+/** `count` step indices spread evenly over [0, S−1], always including both ends, ascending, unique. */
+export function pickSteps(S: number, count: number): number[] {
+  if (S <= count) return Array.from({ length: S }, (_, i) => i);
+  const out = new Set<number>();
+  for (let i = 0; i < count; i++) out.add(Math.round((i * (S - 1)) / (count - 1)));
+  return [...out].sort((a, b) => a - b);
+}
+
+/** A few round tick values inside [lo, hi]. */
+export function niceTicks(lo: number, hi: number, target = 3): number[] {
+  const span = hi - lo;
+  if (!(span > 0)) return [lo];
+  const raw = span / target;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * One learning curve with every visible run overlaid: the smoothed series solid, the raw series faint
+ * behind it (TensorBoard style); hovering shows every run's value at that x (last point at or before it).
+ */
+import { memo, useMemo } from 'react';
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { seriesColor } from '../../ui/palette';
+import { compactNumber, type MetricDef } from './metricDefs';
+import { mergeSeries, nearestAtOrBefore, rawKey, smoothKey, type RunSeries } from './series';
+
+export interface ChartRun {
+  id: string;
+  label: string;
+  colorIndex: number;
+}
+
+export interface MetricChartProps {
+  def: MetricDef;
+  runs: ChartRun[];
+  series: RunSeries[];
+  xLabel: string;
+  smoothing: number;
+}
+
+interface HoverProps {
+  active?: boolean;
+  label?: number | string;
+  runs: ChartRun[];
+  series: RunSeries[];
+  xLabel: string;
+  smoothing: number;
+}
+
+function AllRunsTooltip({ active, label, runs, series, xLabel, smoothing }: HoverProps) {
+  if (!active || label === undefined) return null;
+  const x = Number(label);
+  return (
+    <div className="mc-tooltip">
+      <div className="mc-tooltip-x">
+        {xLabel} {compactNumber(x)}
+      </div>
+      {series.map((s) => {
+        const run = runs.find((r) => r.id === s.runId);
+        const i = nearestAtOrBefore(s.xs, x);
+        if (!run || i < 0) return null;
+        return (
+          <div key={s.runId} className="mc-tooltip-row">
+            <span className="mc-swatch" style={{ background: seriesColor(run.colorIndex) }} />
+            <span className="mc-tooltip-label">{run.label}</span>
+            <span className="mc-tooltip-val">{compactNumber(smoothing > 0 ? s.smooth[i] : s.raw[i])}</span>
+            {smoothing > 0 ? <span className="mc-tooltip-raw">raw {compactNumber(s.raw[i])}</span> : null}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+function MetricChartImpl({ def, runs, series, xLabel, smoothing }: MetricChartProps) {
+  const rows = useMemo(() => mergeSeries(series), [series]);
+  const colorOf = useMemo(() => new Map(runs.map((r) => [r.id, seriesColor(r.colorIndex)])), [runs]);
+  const last = series.length === 1 && series[0].smooth.length ? series[0].smooth[series[0].smooth.length - 1] : null;
+  const sparse = series.every((s) => s.xs.length <= 12);
+  return (
+    <div className="mc-chart" data-testid={`chart-${def.key}`} data-points={series.reduce((n, s) => n + s.xs.length, 0)}>
+      <div className="mc-chart-head">
+        <span className="mc-chart-title">{def.title}</span>
+        <span className="mc-chart-unit">{def.unit}</span>
+        {last !== null ? <span className="mc-chart-last">{compactNumber(last)}</span> : null}
+      </div>
+      <div className="mc-chart-body">
+        {rows.length === 0 ? (
+          <div className="mc-chart-empty">no data yet</div>
+        ) : (
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={rows} margin={{ top: 4, right: 10, bottom: 0, left: 0 }}>
+              <CartesianGrid strokeDasharray="2 3" />
+              <XAxis
+                dataKey="x"
+                type="number"
+                domain={['dataMin', 'dataMax']}
+                tickFormatter={compactNumber}
+                tick={{ fontSize: 10 }}
+                height={26}
+                label={{ value: xLabel, position: 'insideBottomRight', offset: 0, fontSize: 10 }}
+              />
+              <YAxis
+                type="number"
+                domain={def.domain ?? ['auto', 'auto']}
+                tickFormatter={compactNumber}
+                tick={{ fontSize: 10 }}
+                width={42}
+                allowDataOverflow={false}
+              />
+              <Tooltip
+                isAnimationActive={false}
+                content={(p) => (
+                  <AllRunsTooltip active={p.active} label={p.label as number | undefined} runs={runs} series={series} xLabel={xLabel} smoothing={smoothing} />
+                )}
+              />
+              {smoothing > 0
+                ? series.map((s) => (
+                    <Line
+                      key={`raw-${s.runId}`}
+                      dataKey={rawKey(s.runId)}
+                      stroke={colorOf.get(s.runId)}
+                      strokeOpacity={0.25}
+                      strokeWidth={1}
+                      dot={false}
+                      activeDot={false}
+                      connectNulls
+                      isAnimationActive={false}
+                    />
+                  ))
+                : null}
+              {series.map((s) => (
+                <Line
+                  key={`smooth-${s.runId}`}
+                  dataKey={smoothKey(s.runId)}
+                  stroke={colorOf.get(s.runId)}
+                  strokeWidth={1.6}
+                  dot={sparse ? { r: 2, strokeWidth: 0, fill: colorOf.get(s.runId) } : false}
+                  activeDot={{ r: 3 }}
+                  connectNulls
+                  isAnimationActive={false}
+                />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export const MetricChart = memo(MetricChartImpl);

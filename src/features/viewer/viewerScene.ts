@@ -1,0 +1,209 @@
+/**
+ * The three.js side of the viewer: builds one mesh per MuJoCo geom from a SceneDesc and, every animation
+ * frame, copies the newest pose frame (geom_xpos ngeom×3, then row-major geom_xmat ngeom×9) into the mesh
+ * matrices. World is z-up like MuJoCo. It renders only when a new frame arrived or the camera moved, and
+ * dispose() releases every GPU resource it created (design §5.5).
+ */
+import * as THREE from 'three';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import type { SceneDesc } from '../../workers/protocol';
+import { GEOM_PLANE, checkerTexture, geometryFor, planeHalfSize } from './geometry';
+
+/** Newest pose frame and a counter that changes whenever a new frame arrives. */
+export interface FrameSource {
+  frame(): Float32Array | null;
+  version(): number;
+}
+
+/** MuJoCo draws geom groups 0–2 by default; higher groups are collision-only or hidden. */
+const MAX_VISIBLE_GROUP = 2;
+
+const BACKGROUND = { dark: 0x15181c, light: 0xe9ecf0 } as const;
+
+export class ViewerScene {
+  readonly renderer: THREE.WebGLRenderer;
+  private readonly scene = new THREE.Scene();
+  private readonly camera = new THREE.PerspectiveCamera(45, 1, 0.01, 100);
+  private readonly controls: OrbitControls;
+  private readonly root = new THREE.Group();
+  private readonly lights = new THREE.Group();
+  private readonly sun = new THREE.DirectionalLight(0xffffff, 2.2);
+  /** Drawn objects by geom id (null for geoms that are not drawn). */
+  private objects: (THREE.Mesh | null)[] = [];
+  private desc: SceneDesc | null = null;
+  private raf = 0;
+  private lastVersion = -1;
+  private dirty = true;
+  private readonly resizeObserver: ResizeObserver;
+  /** Called after each rendered frame (e.g. for a HUD); not React state. */
+  onRender: ((rendered: number) => void) | null = null;
+  private rendered = 0;
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly source: FrameSource,
+    theme: 'dark' | 'light',
+  ) {
+    this.renderer = new THREE.WebGLRenderer({ antialias: true, powerPreference: 'high-performance' });
+    this.renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
+    this.renderer.shadowMap.enabled = true;
+    this.renderer.shadowMap.type = THREE.PCFSoftShadowMap;
+    this.renderer.domElement.tabIndex = 0;
+    this.renderer.domElement.dataset.testid = 'viewer-canvas';
+    this.renderer.domElement.setAttribute('aria-label', '3-D view of the simulation; drag to orbit, scroll to zoom');
+    container.appendChild(this.renderer.domElement);
+
+    this.camera.up.set(0, 0, 1);
+    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+    this.controls.enableDamping = false;
+    this.controls.addEventListener('change', this.markDirty);
+
+    this.lights.add(new THREE.HemisphereLight(0xdde6f0, 0x30343a, 1.1));
+    this.sun.castShadow = true;
+    this.sun.shadow.mapSize.set(1024, 1024);
+    this.lights.add(this.sun, this.sun.target);
+    this.scene.add(this.lights, this.root);
+    this.setTheme(theme);
+
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(container);
+    this.resize();
+    this.raf = requestAnimationFrame(this.loop);
+  }
+
+  setTheme(theme: 'dark' | 'light'): void {
+    this.scene.background = new THREE.Color(BACKGROUND[theme]);
+    this.dirty = true;
+  }
+
+  /** Replaces the drawn model (disposing the previous one) and frames the camera on it. */
+  setScene(desc: SceneDesc): void {
+    this.clearModel();
+    this.desc = desc;
+    this.objects = desc.geoms.map((geom) => {
+      if (geom.group > MAX_VISIBLE_GROUP || geom.rgba[3] <= 0) return null;
+      const geometry = geometryFor(geom, desc);
+      if (!geometry) return null;
+      const [r, g, b, a] = geom.rgba;
+      const material = new THREE.MeshStandardMaterial({
+        color: new THREE.Color().setRGB(r, g, b, THREE.SRGBColorSpace),
+        roughness: geom.type === GEOM_PLANE ? 0.95 : 0.55,
+        metalness: 0.05,
+        transparent: a < 1,
+        opacity: a,
+      });
+      if (geom.type === GEOM_PLANE) {
+        const [hx, hy] = planeHalfSize(geom, desc);
+        const cell = Math.max(0.05, Math.round(desc.extent * 10) / 100);
+        material.map = checkerTexture((2 * hx) / cell, (2 * hy) / cell);
+      }
+      const mesh = new THREE.Mesh(geometry, material);
+      mesh.matrixAutoUpdate = false;
+      mesh.castShadow = geom.type !== GEOM_PLANE;
+      mesh.receiveShadow = true;
+      this.root.add(mesh);
+      return mesh;
+    });
+    this.placeLights(desc);
+    this.resetView();
+    this.lastVersion = -1;
+  }
+
+  /** Puts the orbit camera back to its default view of the model (shortcut R). */
+  resetView(): void {
+    const d = this.desc;
+    const center = new THREE.Vector3(...(d?.center ?? [0, 0, 0]));
+    const dist = 1.9 * Math.max(0.3, d?.extent ?? 1);
+    this.camera.position.set(center.x + dist * 0.75, center.y - dist * 1.0, center.z + dist * 0.45);
+    this.camera.near = dist / 200;
+    this.camera.far = dist * 40;
+    this.camera.updateProjectionMatrix();
+    this.controls.target.copy(center);
+    this.controls.update();
+    this.dirty = true;
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.raf);
+    this.resizeObserver.disconnect();
+    this.controls.removeEventListener('change', this.markDirty);
+    this.controls.dispose();
+    this.clearModel();
+    this.sun.shadow.map?.dispose();
+    this.sun.dispose();
+    this.renderer.dispose();
+    this.renderer.domElement.remove();
+  }
+
+  private readonly markDirty = (): void => {
+    this.dirty = true;
+  };
+
+  private placeLights(desc: SceneDesc): void {
+    const [cx, cy, cz] = desc.center;
+    const e = Math.max(0.5, desc.extent);
+    this.sun.position.set(cx + 0.6 * e, cy - 0.4 * e, cz + 2.5 * e);
+    this.sun.target.position.set(cx, cy, cz);
+    const cam = this.sun.shadow.camera;
+    cam.left = -1.5 * e;
+    cam.right = 1.5 * e;
+    cam.top = 1.5 * e;
+    cam.bottom = -1.5 * e;
+    cam.near = 0.1 * e;
+    cam.far = 6 * e;
+    cam.updateProjectionMatrix();
+  }
+
+  private clearModel(): void {
+    for (const mesh of this.objects) {
+      if (!mesh) continue;
+      this.root.remove(mesh);
+      mesh.geometry.dispose();
+      const material = mesh.material as THREE.MeshStandardMaterial;
+      material.map?.dispose();
+      material.dispose();
+    }
+    this.objects = [];
+    this.desc = null;
+  }
+
+  private resize(): void {
+    const w = Math.max(1, this.container.clientWidth);
+    const h = Math.max(1, this.container.clientHeight);
+    this.renderer.setSize(w, h, false);
+    this.camera.aspect = w / h;
+    this.camera.updateProjectionMatrix();
+    this.dirty = true;
+  }
+
+  /** Copies pose frame `f` into the mesh matrices. */
+  private applyFrame(f: Float32Array): void {
+    const n = this.objects.length;
+    if (f.length !== 12 * n) return;
+    for (let i = 0; i < n; i++) {
+      const mesh = this.objects[i];
+      if (!mesh) continue;
+      const p = 3 * i;
+      const m = 3 * n + 9 * i;
+      // Matrix4.set takes row-major arguments, like MuJoCo's xmat.
+      mesh.matrix.set(f[m], f[m + 1], f[m + 2], f[p], f[m + 3], f[m + 4], f[m + 5], f[p + 1], f[m + 6], f[m + 7], f[m + 8], f[p + 2], 0, 0, 0, 1);
+      mesh.matrixWorldNeedsUpdate = true;
+    }
+  }
+
+  private readonly loop = (): void => {
+    this.raf = requestAnimationFrame(this.loop);
+    const version = this.source.version();
+    if (version !== this.lastVersion) {
+      const f = this.source.frame();
+      if (f) this.applyFrame(f);
+      this.lastVersion = version;
+      this.dirty = true;
+    }
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.renderer.render(this.scene, this.camera);
+    this.rendered++;
+    this.onRender?.(this.rendered);
+  };
+}

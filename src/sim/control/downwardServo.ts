@@ -1,0 +1,54 @@
+/**
+ * Cartesian controller for a Panda whose tool points straight down (D3IL Avoid, spec/ecosystem.md §2c):
+ * once per env step, the commanded tool position is turned into joint targets by damped-least-squares
+ * IK (downwardIk.ts, warm-started from the previous targets), and MuJoCo's joint position servos
+ * (`<position kp kv>`, gravity compensated) track those targets over the physics sub-steps.
+ * Chosen over per-sub-step task-space torque control because it keeps the 35 sub-steps free of JS work:
+ * the whole controller costs a few µs per env step.
+ */
+import { DownwardIk, type IkResult } from './downwardIk';
+import { PANDA_HOME, PANDA_NJ, PandaChain } from './pandaKinematics';
+
+/** IK iterations per env step; a 1 cm move converges in 2–3. */
+const ITER_PER_STEP = 8;
+/** IK tolerance per env step (m): far below the servo's tracking error. */
+const STEP_TOL = 1e-5;
+
+export class DownwardServoController {
+  /** Current joint targets [7] (written into MuJoCo's ctrl). */
+  readonly qTarget = new Float64Array(PANDA_NJ);
+  private readonly ik: DownwardIk;
+
+  /**
+   * @param chain arm kinematics matching the MJCF
+   * @param rest posture the null-space term pulls toward (the reset posture)
+   */
+  constructor(chain: PandaChain, rest: ArrayLike<number>) {
+    this.ik = new DownwardIk(chain, rest, { damping: 0.005, postureGain: 0.01 });
+    this.qTarget.set(rest);
+  }
+
+  /** Restarts from joint targets q [7] (the reset posture). */
+  reset(q: ArrayLike<number>): void {
+    this.qTarget.set(q);
+  }
+
+  /** New joint targets for a tool position; returns the IK residual. */
+  command(x: number, y: number, z: number): IkResult {
+    return this.ik.solve(this.qTarget, x, y, z, ITER_PER_STEP, STEP_TOL);
+  }
+}
+
+/**
+ * Joint posture with the tool at (x, y, z) pointing down, solved from the home posture (§2a′) to
+ * 1e-10 m without posture bias. Used once per task to get the deterministic reset configuration.
+ */
+export function solveDownwardPosture(chain: PandaChain, x: number, y: number, z: number): Float64Array {
+  const q = Float64Array.from(PANDA_HOME);
+  const ik = new DownwardIk(chain, PANDA_HOME, { damping: 0.002, postureGain: 0 });
+  const res = ik.solve(q, x, y, z, 500, 1e-10);
+  if (res.posErr > 1e-6 || res.tiltErr > 1e-5) {
+    throw new Error(`No downward IK solution at (${x}, ${y}, ${z}): residual ${res.posErr.toExponential(2)} m.`);
+  }
+  return q;
+}

@@ -1,0 +1,151 @@
+/**
+ * The action-cloud inspector (paper Fig. 11): which state is inspected, how many chains, and the latest
+ * samples of the pre-trained and the current policy. Requests go to the train worker ('inspect'); a
+ * response is kept only if it answers the newest request for that policy. While any inspector view is
+ * mounted, the current policy is re-sampled after every iteration of the active run.
+ */
+import { create } from 'zustand';
+import { defaultCheckpointFor } from '../data/builtins';
+import type { InspectResult, PolicyRef, TrainResponse } from '../workers/protocol';
+import { useExperiment } from './experiment';
+import { isLive, useRuns } from './runs';
+import { listenTrain, trainPort } from './trainPort';
+
+export type StateSource = 'start' | 'typed' | 'trajectory';
+
+/** Avoid start state: desired xy = tip xy = (0.525, −0.28) m (spec/ecosystem.md §2c). */
+export const AVOID_START_OBS: readonly number[] = [0.525, -0.28, 0.525, -0.28];
+export const OBS_LABELS = ['desired x (m)', 'desired y (m)', 'tip x (m)', 'tip y (m)'] as const;
+
+export interface InspectorState {
+  /** Raw observation [Do] (Avoid: desired xy, tip xy). */
+  obs: number[];
+  source: StateSource;
+  /** Where the state came from, e.g. "env 3 · step 41". */
+  sourceLabel: string;
+  n: number;
+  seed: number;
+  pretrained: InspectResult | null;
+  current: InspectResult | null;
+  /** What the shown results sample: a run (live policies) or a checkpoint on its own. */
+  target: { runId: string | null; checkpoint: string } | null;
+  busy: boolean;
+  error: string | null;
+}
+
+export const useInspector = create<InspectorState>(() => ({
+  obs: [...AVOID_START_OBS],
+  source: 'start',
+  sourceLabel: 'start state',
+  n: 256,
+  seed: 0,
+  pretrained: null,
+  current: null,
+  target: null,
+  busy: false,
+  error: null,
+}));
+
+let nextRequestId = 1;
+const latest: Record<PolicyRef, number> = { pretrained: 0, current: 0 };
+const inFlight = new Set<number>();
+let again: Set<PolicyRef> = new Set();
+function listen(): void {
+  listenTrain('inspector', onResponse);
+}
+
+function onResponse(r: TrainResponse): void {
+  if (r.type === 'inspect-result') {
+    const res = r.result;
+    inFlight.delete(res.requestId);
+    if (latest[res.policy] === res.requestId) useInspector.setState({ [res.policy]: res, error: null } as Partial<InspectorState>);
+  } else if (r.type === 'error' && r.requestId !== undefined && inFlight.has(r.requestId)) {
+    inFlight.delete(r.requestId);
+    useInspector.setState({ error: r.message });
+  } else return;
+  useInspector.setState({ busy: inFlight.size > 0 });
+  if (inFlight.size === 0 && again.size) {
+    const which = [...again];
+    again = new Set();
+    requestClouds(which);
+  }
+}
+
+/** The run whose live policies the inspector samples: the active run of this page session, if any. */
+function currentTarget(): { runId: string | null; checkpoint: string } {
+  const { activeRunId, runs } = useRuns.getState();
+  const run = activeRunId ? runs[activeRunId] : null;
+  if (run && run.status !== 'error') return { runId: run.id, checkpoint: run.checkpoint };
+  const { task, algo } = useExperiment.getState();
+  return { runId: null, checkpoint: defaultCheckpointFor(task, algo) };
+}
+
+/** Asks the worker for new clouds of the given policies at the chosen state. */
+export function requestClouds(which: PolicyRef[] = ['pretrained', 'current']): void {
+  listen();
+  const port = trainPort();
+  if (!port) {
+    useInspector.setState({ error: 'The training worker is not ready yet; try again in a moment.' });
+    return;
+  }
+  if (inFlight.size > 0) {
+    for (const w of which) again.add(w);
+    return;
+  }
+  const s = useInspector.getState();
+  const target = currentTarget();
+  for (const policy of which) {
+    const requestId = nextRequestId++;
+    latest[policy] = requestId;
+    inFlight.add(requestId);
+    port.post({ type: 'inspect', requestId, runId: target.runId, checkpoint: target.checkpoint, policy, obs: [...s.obs], n: s.n, seed: s.seed });
+  }
+  useInspector.setState({ busy: true, target });
+}
+
+export function setInspectState(obs: number[], source: StateSource, sourceLabel: string): void {
+  useInspector.setState({ obs, source, sourceLabel });
+  requestClouds();
+}
+
+export function setInspectSampling(patch: Partial<Pick<InspectorState, 'n' | 'seed'>>): void {
+  useInspector.setState(patch);
+  requestClouds();
+}
+
+let viewers = 0;
+let unsubscribeRuns: (() => void) | null = null;
+
+/**
+ * Registers a mounted inspector view; while at least one is mounted, every new iteration of the live run
+ * re-samples the current policy (only when the page is visible). Returns the unregister function.
+ */
+export function attachInspectorView(): () => void {
+  viewers++;
+  if (viewers === 1) {
+    let lastCount = -1;
+    let lastRun: string | null = null;
+    unsubscribeRuns = useRuns.subscribe((s) => {
+      const run = s.activeRunId ? s.runs[s.activeRunId] : null;
+      const count = run?.points.length ?? -1;
+      if (run && (run.id !== lastRun || count !== lastCount)) {
+        const changedRun = run.id !== lastRun;
+        lastRun = run.id;
+        lastCount = count;
+        if (typeof document !== 'undefined' && document.visibilityState !== 'visible') return;
+        if (changedRun) requestClouds();
+        else if (isLive(run.status) || count > 0) requestClouds(['current']);
+      }
+    });
+    const s = useInspector.getState();
+    const t = currentTarget();
+    if (!s.pretrained || !s.target || s.target.runId !== t.runId || s.target.checkpoint !== t.checkpoint) requestClouds();
+  }
+  return () => {
+    viewers--;
+    if (viewers === 0) {
+      unsubscribeRuns?.();
+      unsubscribeRuns = null;
+    }
+  };
+}
