@@ -3,7 +3,9 @@
  * - sample: one DDPM chain (K = 20, K′ = 10, training mode, chain recorded) for `envs` observations ≤ 40 ms
  *   at B = 40 with the Hopper-sized actor;
  * - update: one PPO actor step (logProb forward + backward + AdamW) at batch 256 ≤ 60 ms.
- * Both return plain JSON-able objects (median over `reps` after warm-up).
+ * Both return plain JSON-able objects (median over `reps` after warm-up). `matmul_floor_ms` is the time of the
+ * hidden-layer matMuls alone (2 per chain step; 6 per update = 2 forward + 4 backward) on the same machine
+ * at the same moment, to read the figures against when other work shares the cores.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionMlpConfig } from '../src/config/model';
@@ -73,6 +75,7 @@ export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record
     };
     const train = await timeIt(reps, 3, run(false, true));
     const evalMs = await timeIt(reps, 2, run(true, false));
+    const floor = await matMulFloor(envs, cfg.mlpDims[0], 2 * cfg.denoisingSteps, reps);
     const ms = median(train);
     return {
       task,
@@ -87,6 +90,7 @@ export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record
       chains_per_s: round(1000 / ms),
       env_steps_per_s: round((1000 / ms) * envs * cfg.actSteps),
       eval_median_ms: round(median(evalMs)),
+      matmul_floor_ms: round(floor),
       leaked_tensors: tf.memory().numTensors - tensorsBefore,
     };
   } finally {
@@ -151,6 +155,7 @@ export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record
       await lp.data();
       lp.dispose();
     });
+    const floor = await matMulFloor(M, cfg.mlpDims[0], 6, reps);
     const ms = median(actor);
     return {
       task,
@@ -162,6 +167,7 @@ export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record
       min_ms: round(Math.min(...actor)),
       steps_per_s: round(1000 / ms),
       logprob_forward_ms: round(median(fwd)),
+      matmul_floor_ms: round(floor),
       critic_median_ms: round(median(criticMs)),
       actor_plus_critic_ms: round(ms + median(criticMs)),
       leaked_tensors: tf.memory().numTensors - tensorsBefore,
@@ -172,6 +178,26 @@ export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record
     criticOpt.dispose();
     critic.dispose();
     policy.dispose();
+  }
+}
+
+/**
+ * Median ms of `count` plain [rows, h]·[h, h] matMuls — the compute floor of a chain (two hidden matMuls per
+ * step). Reported next to the chain time because this 2-core machine is shared and timings drift.
+ */
+async function matMulFloor(rows: number, h: number, count: number, reps: number): Promise<number> {
+  const a = tf.randomNormal([rows, h], 0, 1, 'float32', 1) as tf.Tensor2D;
+  const w = tf.randomNormal([h, h], 0, 1, 'float32', 2) as tf.Tensor2D;
+  try {
+    const ts = await timeIt(reps, 2, async () => {
+      const outs: tf.Tensor[] = [];
+      for (let i = 0; i < count; i++) outs.push(tf.matMul(a, w));
+      await outs[count - 1].data();
+      tf.dispose(outs);
+    });
+    return median(ts);
+  } finally {
+    tf.dispose([a, w]);
   }
 }
 

@@ -80,43 +80,42 @@ export interface CanvasStats {
   nonBackground: number;
 }
 
-/** PNG screenshot of the viewer canvas. */
+/** PNG screenshot of the viewer canvas (the HUD text over it is masked). */
 export function canvasShot(page: Page): Promise<Buffer> {
-  return page.getByTestId('viewer-canvas').screenshot();
+  return page.getByTestId('viewer-canvas').screenshot({ mask: [page.locator('.viewer-hud')], maskColor: '#000000' });
 }
 
-/** Decodes PNGs in the page and returns stats of `a`, plus the fraction of pixels that differ a→b. */
+/**
+ * In-page source (plain JS: tsx would add helpers such as __name to a TS function passed to evaluate)
+ * that decodes two PNGs and returns stats of the first plus the fraction of pixels that differ a→b.
+ */
+const COMPARE_SRC = `async ([a64, b64]) => {
+  const decode = async (s) => {
+    const bytes = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+    const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const cv = new OffscreenCanvas(bmp.width, bmp.height);
+    const ctx = cv.getContext('2d');
+    ctx.drawImage(bmp, 0, 0);
+    return ctx.getImageData(0, 0, bmp.width, bmp.height);
+  };
+  const A = await decode(a64);
+  const B = await decode(b64);
+  const d = A.data, e = B.data, n = A.width * A.height, same = B.width === A.width && B.height === A.height;
+  const colours = new Set();
+  let nonBg = 0, changed = 0;
+  for (let i = 0; i < n; i++) {
+    const o = 4 * i;
+    colours.add(((d[o] >> 4) << 8) | ((d[o + 1] >> 4) << 4) | (d[o + 2] >> 4));
+    if (Math.max(Math.abs(d[o] - d[0]), Math.abs(d[o + 1] - d[1]), Math.abs(d[o + 2] - d[2])) > 24) nonBg++;
+    if (same && Math.max(Math.abs(d[o] - e[o]), Math.abs(d[o + 1] - e[o + 1]), Math.abs(d[o + 2] - e[o + 2])) > 24) changed++;
+  }
+  return { a: { width: A.width, height: A.height, colours: colours.size, nonBackground: nonBg / n }, changed: changed / n };
+}`;
+
+/** Decodes the PNGs in the page: stats of `a`, and the fraction of pixels that differ between a and b. */
 export async function compareShots(page: Page, a: Buffer, b: Buffer): Promise<{ a: CanvasStats; changed: number }> {
-  return page.evaluate(
-    async ([a64, b64]) => {
-      const decode = async (b64s: string) => {
-        const bytes = Uint8Array.from(atob(b64s), (c) => c.charCodeAt(0));
-        const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
-        const cv = new OffscreenCanvas(bmp.width, bmp.height);
-        const ctx = cv.getContext('2d')!;
-        ctx.drawImage(bmp, 0, 0);
-        return ctx.getImageData(0, 0, bmp.width, bmp.height);
-      };
-      const A = await decode(a64);
-      const B = await decode(b64);
-      const d = A.data;
-      const colours = new Set<number>();
-      let nonBg = 0;
-      let changed = 0;
-      const n = A.width * A.height;
-      for (let i = 0; i < n; i++) {
-        const o = 4 * i;
-        colours.add(((d[o] >> 4) << 8) | ((d[o + 1] >> 4) << 4) | (d[o + 2] >> 4));
-        if (Math.max(Math.abs(d[o] - d[0]), Math.abs(d[o + 1] - d[1]), Math.abs(d[o + 2] - d[2])) > 24) nonBg++;
-        if (B.width === A.width && B.height === A.height) {
-          const e = B.data;
-          if (Math.max(Math.abs(d[o] - e[o]), Math.abs(d[o + 1] - e[o + 1]), Math.abs(d[o + 2] - e[o + 2])) > 24) changed++;
-        }
-      }
-      return { a: { width: A.width, height: A.height, colours: colours.size, nonBackground: nonBg / n }, changed: changed / n };
-    },
-    [a.toString('base64'), b.toString('base64')] as const,
-  );
+  const args = JSON.stringify([a.toString('base64'), b.toString('base64')]);
+  return page.evaluate(`(${COMPARE_SRC})(${args})`) as Promise<{ a: CanvasStats; changed: number }>;
 }
 
 export function artifactPath(name: string): string {

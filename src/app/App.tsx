@@ -45,7 +45,7 @@ export function App() {
   return (
     <div className="app">
       <Header />
-      <main className="app-main" id="main">
+      <main className="app-main" id="main" data-route={route}>
         <Page />
       </main>
       <StatusBar />

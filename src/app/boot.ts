@@ -2,7 +2,7 @@
  * Creates the workers and their typed clients once, and wires client events into the app store
  * (design §2). The viewer's demo scene starts immediately, so the page is alive on arrival.
  */
-import { backendFailed, backendReported, loadBackendChoice, setSimStatus } from '../state/app';
+import { backendFailed, backendReported, loadBackendChoice, setSimStatus, useApp } from '../state/app';
 import { setClients, type Clients } from '../state/clients';
 import { SimClient } from '../workers/simClient';
 import { TrainClient } from '../workers/trainClient';
@@ -30,7 +30,8 @@ export function boot(): Clients {
 
   train.subscribe((res) => {
     if (res.type === 'ready' || res.type === 'backend') backendReported(res.backend);
-    else if (res.type === 'error' && res.runId === null && res.requestId === undefined) backendFailed(res.message);
+    // The protocol has no backend-error tag: an error without run or request while a selection is pending is its answer.
+    else if (res.type === 'error' && res.runId === null && res.requestId === undefined && useApp.getState().backend.pending) backendFailed(res.message);
   });
 
   sim.load('demo', 0);

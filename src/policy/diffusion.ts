@@ -21,6 +21,11 @@ import type { LogProbOptions, Policy, SampleOptions, SampleResult } from './type
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
+/** idx int32 [N] → float32 one-hot [N, depth]. (The wasm OneHot kernel writes int bits for float32 output.) */
+function oneHotFloat(idx: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(tf.cast(idx, 'int32'), depth), 'float32') as tf.Tensor2D;
+}
+
 export class DiffusionMlpPolicy implements Policy {
   readonly schedule: DiffusionSchedule;
   /** The pre-trained network (`network` / frozen `actor`). */
@@ -28,6 +33,8 @@ export class DiffusionMlpPolicy implements Policy {
   /** The fine-tuned copy (`actor_ft`); null until prepareFinetune or a fine-tuned checkpoint is loaded. */
   private ft: DiffusionMlpNet | null = null;
   private ftSteps = 0;
+  /** Where the per-step update runs: undefined = decide by backend (host on wasm/cpu; see sampler.ts). */
+  hostUpdate: boolean | undefined = undefined;
 
   constructor(
     readonly config: DiffusionMlpConfig,
@@ -114,7 +121,7 @@ export class DiffusionMlpPolicy implements Policy {
       actionDim: this.config.actionDim,
       chainFrom: opts.recordChain ? plan.length - this.ftSteps - 1 : null,
       recordAllSteps: opts.recordAllSteps ?? false,
-    });
+    }, this.hostUpdate);
   }
 
   /**
@@ -142,7 +149,7 @@ export class DiffusionMlpPolicy implements Policy {
       const M = obs.shape[0];
       const flat = Ta * Da;
       // Row lookups as one-hot matMuls: gather's gradient (UnsortedSegmentSum) has no wasm kernel.
-      const onehot = tf.oneHot(stepIndex, K1, 1, 0, 'float32') as tf.Tensor2D;
+      const onehot = oneHotFloat(stepIndex, K1);
       const consts = tf.matMul(onehot, tf.tensor2d(table, [K1, 6]));
       const [sr, srm1, c1, c2, inv2var, logNorm] = tf.split(consts, 6, 1);
       const temb = tf.matMul(onehot, net.timeFeatures(items.map((p) => p.t))) as tf.Tensor2D;
@@ -177,7 +184,7 @@ export class DiffusionMlpPolicy implements Policy {
       const x0 = tf.reshape(actions, [B, flat]);
       const xt = tf.add(tf.mul(x0, tf.tensor2d(a, [B, 1])), tf.mul(eps, tf.tensor2d(b, [B, 1]))) as tf.Tensor2D;
       const allT = Array.from({ length: K }, (_, t) => t);
-      const onehot = tf.oneHot(tf.tensor1d(ts, 'int32'), K, 1, 0, 'float32') as tf.Tensor2D;
+      const onehot = oneHotFloat(tf.tensor1d(ts, 'int32'), K);
       const temb = tf.matMul(onehot, this.base.timeFeatures(allT)) as tf.Tensor2D;
       const pred = this.base.forward(xt, temb, obs);
       return tf.mean(tf.square(tf.sub(pred, eps))) as tf.Scalar;

@@ -47,6 +47,7 @@ export async function initTf(backend: BackendName, opts: InitTfOptions = {}): Pr
   return tf.getBackend();
 }
 
+
 interface PatchedKernelConfig extends tf.KernelConfig {
   dppoPatched?: boolean;
 }
@@ -95,3 +96,4 @@ export function patchWasmMatMul(): boolean {
   tf.registerKernel(patched);
   return true;
 }
+

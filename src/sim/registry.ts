@@ -5,6 +5,7 @@
 import { UserError } from '../core/errors';
 import { loadMujoco, type Mujoco } from './mujoco';
 import { AvoidEnv, avoidSpec } from './tasks/avoid/avoidEnv';
+import { TWO_GOALS_SPEC, TwoGoalsEnv } from './tasks/twoGoals/twoGoalsEnv';
 import type { Env, EnvSpec, TaskId } from './types';
 
 export interface TaskEntry {
@@ -32,10 +33,20 @@ const TASKS: Record<TaskId, TaskEntry> = {
   'avoid-m1': avoidEntry('avoid-m1', 'M1 (modes 5/6)'),
   'avoid-m2': avoidEntry('avoid-m2', 'M2 (modes 5/7)'),
   'avoid-m3': avoidEntry('avoid-m3', 'M3 (modes 5/8)'),
+  'two-goals': {
+    id: 'two-goals',
+    description: 'Toy point mass with two goals of which only one pays (learning tests; no MuJoCo).',
+    referenceEnv: 'none',
+    spec: TWO_GOALS_SPEC,
+    create: () => new TwoGoalsEnv(),
+  },
 };
 
+/** Every registered task id, in listing order. */
+export const TASK_IDS: readonly TaskId[] = Object.keys(TASKS) as TaskId[];
+
 export function taskIds(): TaskId[] {
-  return Object.keys(TASKS) as TaskId[];
+  return [...TASK_IDS];
 }
 
 export function isTaskId(id: string): id is TaskId {
@@ -46,6 +57,11 @@ export function isTaskId(id: string): id is TaskId {
 export function getTask(id: string): TaskEntry {
   if (!isTaskId(id)) throw new UserError(`Unknown task "${id}": use one of ${taskIds().join(', ')}.`);
   return TASKS[id];
+}
+
+/** The spec of a task (dims, control dt, horizon, success threshold); a UserError for unknown ids. */
+export function taskSpec(id: string): EnvSpec {
+  return getTask(id).spec;
 }
 
 /** Loads MuJoCo (once per thread) and creates one env of the task. */

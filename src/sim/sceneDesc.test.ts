@@ -18,7 +18,7 @@ describe('describeScene (demo MJCF)', () => {
     const types = new Set(geoms.map((g) => g.type));
     for (const t of Object.values(GEOM)) expect(types.has(t)).toBe(true);
     const plane = geoms.find((g) => g.type === GEOM.plane)!;
-    expect(plane.size.slice(0, 2)).toEqual([1.2, 1.2]);
+    expect(plane.size.slice(0, 2)).toEqual([0.9, 0.9]);
     // Material colour is used when the geom keeps MuJoCo's default rgba (floor material 0.20 0.22 0.26).
     expect(plane.rgba[0]).toBeCloseTo(0.2, 5);
     expect(plane.rgba[2]).toBeCloseTo(0.26, 5);
@@ -50,5 +50,30 @@ describe('describeScene (demo MJCF)', () => {
     scene.reset(1);
     expect(Array.from(scene.readPoses(new Float32Array(poseFrameSize(n))))).toEqual(Array.from(a));
     expect(() => scene.readPoses(new Float32Array(3))).toThrow(/expected/);
+  });
+});
+
+describe('viewer scenes', () => {
+  it('drives the Avoid env along its idle route and replays a followed path', async () => {
+    const { createViewerScene } = await import('./viewerScenes');
+    const avoid = createViewerScene(mj, 'avoid', 0);
+    try {
+      expect(avoid.desc.name).toBe('avoid');
+      expect(avoid.desc.geoms.length).toBeGreaterThan(5);
+      const n = avoid.desc.geoms.length;
+      const a = avoid.readPoses(new Float32Array(poseFrameSize(n)));
+      avoid.advance(1.0);
+      expect(avoid.time).toBeGreaterThan(0.9);
+      const b = avoid.readPoses(new Float32Array(poseFrameSize(n)));
+      let moved = 0;
+      for (let i = 0; i < 3 * n; i++) moved = Math.max(moved, Math.abs(a[i] - b[i]));
+      expect(moved).toBeGreaterThan(0.02);
+      avoid.follow!(Float32Array.of(0.525, -0.28, 0.52, -0.25, 0.5, -0.2));
+      expect(avoid.time).toBe(0);
+      avoid.advance(0.5);
+      expect(Array.from(avoid.readPoses(new Float32Array(poseFrameSize(n)))).every(Number.isFinite)).toBe(true);
+    } finally {
+      avoid.dispose();
+    }
   });
 });

@@ -105,6 +105,8 @@ export interface LiveScene {
   reset(seed: number): void;
   /** Advances by about `seconds` of simulated time (whole physics or control steps). */
   advance(seconds: number): void;
+  /** Replays a path of commanded targets (task scenes only; flat [x0, y0, x1, y1, …]). */
+  follow?(targets: Float32Array): void;
   /** Writes the current pose frame (see readPoses) into `out`. */
   readPoses(out: Float32Array): Float32Array;
   dispose(): void;

@@ -3,7 +3,8 @@
  * (task units); normalisation to [-1, 1] (spec §6.2) happens in VectorEnv with the policy's Normalizer.
  */
 
-export type TaskId = 'avoid-m1' | 'avoid-m2' | 'avoid-m3';
+/** Registered tasks: the Avoid study, plus `two-goals`, a MuJoCo-free toy with a known optimum for tests. */
+export type TaskId = 'avoid-m1' | 'avoid-m2' | 'avoid-m3' | 'two-goals';
 
 export interface EnvSpec {
   readonly taskId: string;

@@ -28,6 +28,11 @@ export interface VectorEnvOptions {
   recordPaths?: boolean;
 }
 
+/** Loads MuJoCo (once per thread) and builds a VectorEnv; same as VectorEnv.create. */
+export function createVectorEnv(opts: VectorEnvOptions): Promise<VectorEnv> {
+  return VectorEnv.create(opts);
+}
+
 /** One finished episode's tip path (recordPaths). */
 export interface EpisodePath {
   env: number;

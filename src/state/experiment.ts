@@ -21,6 +21,7 @@ export interface ExperimentSettings {
 
 export const ALGOS: readonly Algo[] = ['dppo', 'gaussian', 'gmm'];
 export const ALGO_LABELS: Record<Algo, string> = { dppo: 'DPPO', gaussian: 'Gaussian-PPO', gmm: 'GMM-PPO' };
+export const ALGO_SHORT: Record<Algo, string> = { dppo: 'DPPO', gaussian: 'Gaussian', gmm: 'GMM' };
 export const PRESETS = Object.keys(AVOID_PRESETS) as PresetName[];
 /** Keys chosen by their own controls, never overrides. */
 const FIXED_KEYS = new Set<string>(['task', 'algo', 'seed']);
@@ -124,7 +125,16 @@ interface ExperimentState extends ExperimentSettings {
   linkProblems: string[];
 }
 
-export const useExperiment = create<ExperimentState>(() => ({ ...DEFAULT_SETTINGS, linkProblems: [] }));
+/** Settings carried by the hash of the Experiments route (or none). */
+function fromLocation(): ExperimentState {
+  const hash = typeof location === 'undefined' ? '' : location.hash;
+  const { path, query } = splitHash(hash);
+  if (!query || !/^\/?(experiments)?\/?$/.test(path)) return { ...DEFAULT_SETTINGS, linkProblems: [] };
+  const { settings, problems } = parseExperimentQuery(query);
+  return { ...settings, linkProblems: problems };
+}
+
+export const useExperiment = create<ExperimentState>(fromLocation);
 
 export function settingsOf(s: ExperimentState): ExperimentSettings {
   return { task: s.task, algo: s.algo, preset: s.preset, seed: s.seed, overrides: s.overrides };
@@ -159,12 +169,18 @@ export function resetOverrides(): void {
   writeHash();
 }
 
-/** Reads the settings from the current hash (on load and on hashchange) when it carries a query. */
-export function readExperimentFromHash(): void {
+/**
+ * Keeps the hash and the settings in step while the Experiments page is shown: a hash with a query (a
+ * pasted link) wins, otherwise the current settings are written into it.
+ */
+export function syncExperimentWithHash(): void {
   if (typeof window === 'undefined') return;
   const { query } = splitHash(window.location.hash);
-  if (!query) return;
+  if (!query) {
+    writeHash();
+    return;
+  }
   const { settings, problems } = parseExperimentQuery(query);
   const cur = formatExperimentQuery(settingsOf(useExperiment.getState()));
-  if (formatExperimentQuery(settings) !== cur || problems.length) useExperiment.setState({ ...settings, linkProblems: problems });
+  if (formatExperimentQuery(settings) !== cur) useExperiment.setState({ ...settings, linkProblems: problems });
 }

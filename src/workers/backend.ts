@@ -77,7 +77,7 @@ export class BackendManager {
     working.sort((a, b) => this.measured.get(a)!.msPerStep! - this.measured.get(b)!.msPerStep!);
     for (const b of working) {
       if (await this.activate(b)) {
-        const why = working.length > 1 ? `fastest of ${working.join(', ')}` : 'the only fast backend that started here';
+        const why = working.length > 1 ? `fastest of ${working.join(', ')}` : b === 'wasm' ? 'no real GPU found; fastest on CPU' : 'the only candidate that started';
         return this.report(requested, note ? `${why}. ${note}` : why);
       }
     }

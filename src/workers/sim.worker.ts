@@ -4,7 +4,7 @@
  */
 import { loadMujoco, setMujocoVendorBase } from '../sim/mujoco';
 import { poseFrameSize, type LiveScene } from '../sim/sceneDesc';
-import { DemoScene } from '../sim/tasks/demo/demoScene';
+import { createViewerScene } from '../sim/viewerScenes';
 import { vendorUrl } from './assetBase';
 import { PROTOCOL_VERSION, type SimRequest, type SimResponse } from './protocol';
 
@@ -49,8 +49,8 @@ async function load(name: 'avoid' | 'demo', seed: number): Promise<void> {
   const mj = await loadMujoco();
   scene?.dispose();
   scene = null;
-  if (name !== 'demo') throw new Error(`the "${name}" scene is not available in the viewer yet`);
-  scene = new DemoScene(mj, seed);
+  scene = createViewerScene(mj, name, seed);
+  playing = true;
   post({ type: 'loaded', scene: scene.desc, mujocoVersion: mj.mj_versionString() });
   postPoses();
   lastTick = performance.now();
@@ -75,7 +75,10 @@ async function handle(msg: SimRequest): Promise<void> {
       postPoses();
       return;
     case 'follow':
-      throw new Error(`the ${scene?.desc.name ?? 'current'} scene has no targets to follow`);
+      if (!scene?.follow) throw new Error(`the ${scene?.desc.name ?? 'current'} scene has no targets to follow`);
+      scene.follow(msg.targets);
+      postPoses();
+      return;
   }
 }
 

@@ -37,8 +37,13 @@ export class SimClient {
     };
   }
 
+  /** Loads a scene (replacing the current one); it starts playing. */
   load(scene: 'avoid' | 'demo', seed = 0): void {
     this.send({ type: 'load', version: PROTOCOL_VERSION, scene, seed });
+    if (!this.playing) {
+      this.playing = true;
+      this.emit({ type: 'playing', playing: true });
+    }
   }
 
   play(): void {

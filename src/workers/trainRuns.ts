@@ -96,7 +96,7 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
   };
   slot = mine;
   try {
-    setMujocoVendorBase(vendorUrl('mujoco'));
+    if (typeof self !== 'undefined' && self.location) setMujocoVendorBase(vendorUrl('mujoco'));
     emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: 'loading checkpoint and environments' });
     const checkpoint = await loadCheckpoint(msg.checkpoint);
     mine.result = await finetunePpo({

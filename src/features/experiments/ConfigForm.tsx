@@ -9,6 +9,7 @@ import type { Algo } from '../../config/finetune';
 import {
   ALGOS,
   ALGO_LABELS,
+  ALGO_SHORT,
   PRESETS,
   presetConfig,
   referenceConfig,
@@ -78,8 +79,8 @@ export function ConfigForm() {
       </div>
       <div className="xp-seg" role="radiogroup" aria-label="algorithm">
         {ALGOS.map((a: Algo) => (
-          <button key={a} type="button" role="radio" aria-checked={algo === a} className={algo === a ? 'on' : ''} onClick={() => setExperiment({ algo: a })}>
-            {ALGO_LABELS[a]}
+          <button key={a} type="button" role="radio" aria-checked={algo === a} className={algo === a ? 'on' : ''} onClick={() => setExperiment({ algo: a })} title={ALGO_LABELS[a]}>
+            {ALGO_SHORT[a]}
           </button>
         ))}
       </div>

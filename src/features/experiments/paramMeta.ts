@@ -53,8 +53,6 @@ export const PARAM_SYMBOLS: Partial<Record<keyof FinetuneConfig, string>> = {
   vfCoef: 'c_v',
   actorLr: 'η_actor',
   criticLr: 'η_critic',
-  nEnvs: 'n',
-  nSteps: 'T',
 };
 
 export interface ParamGroup {

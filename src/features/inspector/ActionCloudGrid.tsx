@@ -5,6 +5,7 @@
  */
 import { CloudCanvas } from './CloudCanvas';
 import { stepTitle, type CloudView } from './cloudModel';
+import './inspector.css';
 
 export interface ActionCloudGridProps {
   view: CloudView;
@@ -20,6 +21,13 @@ export interface ActionCloudGridProps {
 
 export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, onStepClick }: ActionCloudGridProps) {
   const K = view.stepLabels[0] ?? 0;
+  if (view.S === 0) {
+    return (
+      <p className="hint ic-empty" data-testid="cloud-grid" data-steps={0}>
+        No samples yet: the pre-trained policy is sampled as soon as the training worker has loaded it.
+      </p>
+    );
+  }
   return (
     <div className="ic-grid-wrap">
       <div className="ic-grid" style={{ gridTemplateColumns: `auto repeat(${steps.length}, max-content)` }} data-testid="cloud-grid" data-steps={steps.length}>
@@ -41,7 +49,6 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
           <div key={`t${row.key}`} className="ic-rowhead">
             <span className="ic-swatch" style={{ background: row.color }} />
             {row.title}
-            {r === 0 ? <span className="ic-axis-note">{view.axisNames[1]} ({view.unit}) ↑</span> : null}
           </div>,
           ...steps.map((s, c) => (
             <div key={`${row.key}-${s}`} className={s === activeStep ? 'ic-cell active' : 'ic-cell'} data-testid={`cloud-${row.key}-${view.stepLabels[s]}`}>
@@ -55,6 +62,7 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
                 unitScale={view.unitScale}
                 xTicks={r === view.rows.length - 1}
                 yTicks={perStepTicks ? r === 0 : c === 0}
+                reserveLeft={perStepTicks || c === 0}
               />
             </div>
           )),

@@ -20,13 +20,15 @@ export interface CloudCanvasProps {
   unitScale: number;
   xTicks?: boolean;
   yTicks?: boolean;
+  /** Keep the left tick margin even without y ticks (aligns a column with one that has them). */
+  reserveLeft?: boolean;
   /** Means of the earlier steps (and this one), drawn as a line ending in a ring. */
   meanPath?: [number, number][];
   pointSize?: number;
   label?: string;
 }
 
-export const CLOUD_MARGIN = { left: 28, bottom: 14, top: 2, right: 4 };
+export const CLOUD_MARGIN = { left: 28, bottom: 14, top: 2, right: 3 };
 
 function css(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
@@ -39,11 +41,14 @@ function fmt(v: number): string {
   return `${+v.toPrecision(2)}`;
 }
 
-function CloudCanvasImpl({ points, Da, dims, range, color, size, unitScale, xTicks, yTicks, meanPath, pointSize = 1.6, label }: CloudCanvasProps) {
+function CloudCanvasImpl({ points, Da, dims, range, color, size, unitScale, xTicks, yTicks, reserveLeft, meanPath, pointSize = 1.6, label }: CloudCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const theme = useApp((s) => s.theme);
-  const W = CLOUD_MARGIN.left + size + CLOUD_MARGIN.right;
-  const H = CLOUD_MARGIN.top + size + CLOUD_MARGIN.bottom;
+  const left = yTicks || reserveLeft ? CLOUD_MARGIN.left : 0;
+  const top = yTicks ? 6 : CLOUD_MARGIN.top;
+  const right = xTicks ? 10 : CLOUD_MARGIN.right;
+  const W = left + size + right;
+  const H = top + size + (xTicks ? CLOUD_MARGIN.bottom : 0);
 
   useEffect(() => {
     const canvas = ref.current;
@@ -54,8 +59,8 @@ function CloudCanvasImpl({ points, Da, dims, range, color, size, unitScale, xTic
     canvas.height = Math.round(H * dpr);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, W, H);
-    const L = CLOUD_MARGIN.left;
-    const T = CLOUD_MARGIN.top;
+    const L = left;
+    const T = top;
     const px = (x: number) => L + ((x - range.x0) / (range.x1 - range.x0)) * size;
     const py = (y: number) => T + (1 - (y - range.y0) / (range.y1 - range.y0)) * size;
     const border = css(canvas, '--border', '#2a2f37');
@@ -124,7 +129,7 @@ function CloudCanvasImpl({ points, Da, dims, range, color, size, unitScale, xTic
       ctx.textBaseline = 'top';
       ctx.fillText(label, L + 3, T + 3);
     }
-  }, [points, Da, dims, range, color, size, unitScale, xTicks, yTicks, meanPath, pointSize, label, W, H, theme]);
+  }, [points, Da, dims, range, color, size, unitScale, xTicks, yTicks, meanPath, pointSize, label, W, H, left, top, theme]);
 
   return <canvas ref={ref} className="ic-canvas" style={{ width: W, height: H }} data-points={points ? points.length / Da : 0} />;
 }

@@ -65,7 +65,7 @@ function MetricChartImpl({ def, runs, series, xLabel, smoothing }: MetricChartPr
     <div className="mc-chart" data-testid={`chart-${def.key}`} data-points={series.reduce((n, s) => n + s.xs.length, 0)}>
       <div className="mc-chart-head">
         <span className="mc-chart-title">{def.title}</span>
-        <span className="mc-chart-unit">{def.unit}</span>
+        <span className="mc-chart-unit" title={def.unit}>{def.unit}</span>
         {last !== null ? <span className="mc-chart-last">{compactNumber(last)}</span> : null}
       </div>
       <div className="mc-chart-body">

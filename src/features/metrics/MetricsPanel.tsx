@@ -10,6 +10,7 @@ import { downloadText, runsToCsv } from './csv';
 import { MetricChart, type ChartRun } from './MetricChart';
 import { METRICS, X_AXES, type XAxisKind } from './metricDefs';
 import { buildSeries, type RunSeries } from './series';
+import './metrics.css';
 
 const MAX_POINTS = 300;
 

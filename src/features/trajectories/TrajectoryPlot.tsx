@@ -6,10 +6,11 @@
 import { memo, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { EnvPath } from '../../train/events';
 import { FINISH_Y, MODES, PILLARS, START, VIEW, X_BOUNDS, modeColor, modeCounts, nearestVertex } from './avoidGeometry';
+import './trajectories.css';
 
 /** Pixels per metre in the SVG's own coordinates (the SVG scales to its box). */
 const S = 500;
-const M = { left: 36, right: 8, top: 8, bottom: 28 };
+const M = { left: 44, right: 10, top: 10, bottom: 34 };
 const W = M.left + (VIEW.x1 - VIEW.x0) * S + M.right;
 const H = M.top + (VIEW.y1 - VIEW.y0) * S + M.bottom;
 const sx = (x: number): number => M.left + (x - VIEW.x0) * S;
@@ -94,7 +95,7 @@ function TrajectoryPlotImpl({ paths, followEnv, marker, onPick }: TrajectoryPlot
         {X_TICKS.map((x) => (
           <g key={`x${x}`}>
             <line className="tj-grid" x1={sx(x)} x2={sx(x)} y1={sy(VIEW.y1)} y2={sy(VIEW.y0)} />
-            <text className="tj-tick" x={sx(x)} y={H - M.bottom + 12} textAnchor="middle">
+            <text className="tj-tick" x={sx(x)} y={H - M.bottom + 16} textAnchor="middle">
               {x.toFixed(1)}
             </text>
           </g>
@@ -102,7 +103,7 @@ function TrajectoryPlotImpl({ paths, followEnv, marker, onPick }: TrajectoryPlot
         {Y_TICKS.map((y) => (
           <g key={`y${y}`}>
             <line className="tj-grid" x1={sx(VIEW.x0)} x2={sx(VIEW.x1)} y1={sy(y)} y2={sy(y)} />
-            <text className="tj-tick" x={M.left - 4} y={sy(y) + 3} textAnchor="end">
+            <text className="tj-tick" x={M.left - 5} y={sy(y) + 4} textAnchor="end">
               {y.toFixed(1)}
             </text>
           </g>
@@ -110,11 +111,11 @@ function TrajectoryPlotImpl({ paths, followEnv, marker, onPick }: TrajectoryPlot
         <text className="tj-axis" x={W - M.right} y={H - 2} textAnchor="end">
           x (m)
         </text>
-        <text className="tj-axis" x={4} y={M.top + 8} textAnchor="start">
+        <text className="tj-axis" x={M.left + 4} y={M.top + 14} textAnchor="start">
           y (m)
         </text>
         <line className="tj-finish" x1={sx(VIEW.x0)} x2={sx(VIEW.x1)} y1={sy(FINISH_Y)} y2={sy(FINISH_Y)} />
-        <text className="tj-finish-label" x={sx(VIEW.x1) - 4} y={sy(FINISH_Y) - 4} textAnchor="end">
+        <text className="tj-finish-label" x={sx(VIEW.x1) - 6} y={sy(FINISH_Y) - 6} textAnchor="end">
           finish y = 0.4
         </text>
         {PILLARS.map((p, i) => (

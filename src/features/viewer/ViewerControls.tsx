@@ -1,6 +1,6 @@
 /** Play/pause, reset and reset-view buttons for a Viewer panel's title bar. */
 import { useRef } from 'react';
-import { useApp } from '../../state/app';
+import { setSimStatus, useApp } from '../../state/app';
 import { Button } from '../../ui/Button';
 import type { SimClient } from '../../workers/simClient';
 import type { ViewerScene } from './viewerScene';
@@ -13,10 +13,26 @@ export interface ViewerControlsProps {
 
 export function ViewerControls({ sim, view }: ViewerControlsProps) {
   const playing = useApp((s) => s.sim.playing);
-  const loaded = useApp((s) => s.sim.scene !== null);
+  const scene = useApp((s) => s.sim.scene);
+  const loaded = scene !== null;
   const seed = useRef(0);
+  const load = (name: 'demo' | 'avoid') => {
+    setSimStatus({ scene: null, error: null });
+    sim.load(name, seed.current);
+  };
   return (
     <>
+      <select
+        value={scene ?? ''}
+        onChange={(e) => load(e.target.value as 'demo' | 'avoid')}
+        aria-label="Scene shown in the 3-D view"
+        data-testid="viewer-scene-select"
+        title="Scene shown in the 3-D view"
+      >
+        {scene === null ? <option value="">loading…</option> : null}
+        <option value="demo">Demo scene</option>
+        <option value="avoid">Avoid (D3IL)</option>
+      </select>
       <Button small onClick={() => (playing ? sim.pause() : sim.play())} disabled={!loaded} data-testid="viewer-play" aria-pressed={!playing}>
         {playing ? 'Pause' : 'Play'}
       </Button>

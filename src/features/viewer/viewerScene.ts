@@ -20,8 +20,20 @@ const MAX_VISIBLE_GROUP = 2;
 
 const BACKGROUND = { dark: 0x15181c, light: 0xe9ecf0 } as const;
 
+/** True when WebGL is rendered in software (same test as the tfjs backend manager, spec/tfjs-backends.md §6.2). */
+function isSoftwareRenderer(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+  if (!gl) return false;
+  const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return /swiftshader|llvmpipe|software|basic render/i.test(renderer);
+}
+
 export class ViewerScene {
   readonly renderer: THREE.WebGLRenderer;
+  /** WebGL runs on a software rasteriser (SwiftShader, llvmpipe). */
+  readonly software: boolean;
   private readonly scene = new THREE.Scene();
   private readonly camera = new THREE.PerspectiveCamera(45, 1, 0.01, 100);
   private readonly controls: OrbitControls;
@@ -44,8 +56,10 @@ export class ViewerScene {
     private readonly source: FrameSource,
     theme: 'dark' | 'light',
   ) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, powerPreference: 'high-performance' });
-    this.renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
+    // On a software rasteriser (no GPU) drop anti-aliasing and high-DPI so the page stays responsive.
+    this.software = isSoftwareRenderer();
+    this.renderer = new THREE.WebGLRenderer({ antialias: !this.software, powerPreference: 'high-performance' });
+    this.renderer.setPixelRatio(this.software ? 1 : Math.min(globalThis.devicePixelRatio || 1, 2));
     this.renderer.shadowMap.enabled = true;
     this.renderer.shadowMap.type = THREE.PCFSoftShadowMap;
     this.renderer.domElement.tabIndex = 0;
@@ -60,7 +74,7 @@ export class ViewerScene {
 
     this.lights.add(new THREE.HemisphereLight(0xdde6f0, 0x30343a, 1.1));
     this.sun.castShadow = true;
-    this.sun.shadow.mapSize.set(1024, 1024);
+    this.sun.shadow.mapSize.setScalar(this.software ? 512 : 2048);
     this.lights.add(this.sun, this.sun.target);
     this.scene.add(this.lights, this.root);
     this.setTheme(theme);
@@ -113,8 +127,8 @@ export class ViewerScene {
   resetView(): void {
     const d = this.desc;
     const center = new THREE.Vector3(...(d?.center ?? [0, 0, 0]));
-    const dist = 1.9 * Math.max(0.3, d?.extent ?? 1);
-    this.camera.position.set(center.x + dist * 0.75, center.y - dist * 1.0, center.z + dist * 0.45);
+    const dist = 1.5 * Math.max(0.3, d?.extent ?? 1);
+    this.camera.position.set(center.x + dist * 0.6, center.y - dist * 0.75, center.z + dist * 0.35);
     this.camera.near = dist / 200;
     this.camera.far = dist * 40;
     this.camera.updateProjectionMatrix();

@@ -5,9 +5,17 @@
  * (`<position kp kv>`, gravity compensated) track those targets over the physics sub-steps.
  * Chosen over per-sub-step task-space torque control because it keeps the 35 sub-steps free of JS work:
  * the whole controller costs a few µs per env step.
+ *
+ * Workspace clamp: the IK target is projected onto the annulus sector in front of the base where the
+ * downward pose is reachable and well conditioned (radius 0.30–0.80 m, bearing within ±1.4 rad of +x).
+ * A command outside it leaves the tip at the boundary — like a real arm's workspace limit — instead of
+ * dragging the joints into limits from which the warm-started IK cannot find its way back.
  */
 import { DownwardIk, type IkResult } from './downwardIk';
 import { PANDA_HOME, PANDA_NJ, PandaChain } from './pandaKinematics';
+
+/** Reachable sector of tool positions around the base (checked by sweeping the IK along it). */
+export const DOWNWARD_WORKSPACE = { rMin: 0.3, rMax: 0.8, maxBearing: 1.4 } as const;
 
 /** IK iterations per env step; a 1 cm move converges in 2–3. */
 const ITER_PER_STEP = 8;
@@ -33,8 +41,20 @@ export class DownwardServoController {
     this.qTarget.set(q);
   }
 
-  /** New joint targets for a tool position; returns the IK residual. */
+  /** New joint targets for a tool position (clamped to the workspace); returns the IK residual. */
   command(x: number, y: number, z: number): IkResult {
+    const [bx, by] = this.ik.chain.basePos;
+    const dx = x - bx;
+    const dy = y - by;
+    const r = Math.hypot(dx, dy);
+    const bearing = Math.atan2(dy, dx);
+    const { rMin, rMax, maxBearing } = DOWNWARD_WORKSPACE;
+    if (r < rMin || r > rMax || Math.abs(bearing) > maxBearing) {
+      const rc = Math.min(rMax, Math.max(rMin, r));
+      const bc = Math.min(maxBearing, Math.max(-maxBearing, bearing));
+      x = bx + rc * Math.cos(bc);
+      y = by + rc * Math.sin(bc);
+    }
     return this.ik.solve(this.qTarget, x, y, z, ITER_PER_STEP, STEP_TOL);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Deterministic waypoint follower used by the Avoid tests and the benchmark: moves the desired position
+ * Deterministic waypoint follower used by the Avoid tests and the viewer's idle route: moves the desired position
  * along straight segments at a fixed speed per env step (raw actions). Not a demonstrator (see
  * src/data/demos/avoidExpert.ts for the varied, human-like one).
  */

@@ -20,7 +20,7 @@ export const DEMO_XML = `
   </asset>
   <worldbody>
     <light pos="0 0 3" dir="0 0 -1"/>
-    <geom name="floor" type="plane" size="1.2 1.2 0.05" material="floor"/>
+    <geom name="floor" type="plane" size="0.9 0.9 0.05" material="floor"/>
     <geom name="post" type="cylinder" fromto="-0.45 0 0 -0.45 0 0.95" size="0.02" material="steel"/>
     <geom name="beam" type="box" pos="-0.45 0.08 0.95" size="0.03 0.1 0.03" material="steel"/>
     <body name="link1" pos="-0.45 0.2 0.95">

@@ -1,6 +1,9 @@
-// Copies runtime WASM assets that Vite cannot bundle into public/vendor (spec/mujoco-wasm.md §3.3,
-// spec/tfjs-backends.md §6.2). Runs on every install; idempotent.
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+// Runs on every install; idempotent.
+// 1. Copies runtime WASM assets that Vite cannot bundle into public/vendor (spec/mujoco-wasm.md §3.3,
+//    spec/tfjs-backends.md §6.2).
+// 2. Links the package's own `dppo` bin into node_modules/.bin so `npx dppo …` runs this checkout's CLI
+//    (npm links bins of dependencies only, not of the root package).
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,3 +31,12 @@ for (const [from, to] of copies) {
   n++;
 }
 console.log(`copy-wasm: ${n} runtime assets in public/vendor`);
+
+const binDir = join(nm, '.bin');
+if (existsSync(nm)) {
+  mkdirSync(binDir, { recursive: true });
+  const link = join(binDir, 'dppo');
+  rmSync(link, { force: true });
+  symlinkSync(join('..', '..', 'bin', 'dppo.mjs'), link);
+  console.log('postinstall: linked node_modules/.bin/dppo');
+}

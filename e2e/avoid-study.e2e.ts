@@ -1,0 +1,94 @@
+/**
+ * The Avoid study as a user does it (issue "Must show"): open a shared link with a tiny DPPO config, press
+ * Start, watch the learning curves grow for at least two iterations, see the env paths in the trajectory
+ * plot, open the Inspector and see action clouds at several denoising steps, and find the run again after
+ * a reload. Runs against the built app with the real training worker, MuJoCo and tfjs.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { artifactPath, BASE_URL, collectErrors, launch, openApp, type Browser } from './helpers';
+
+/** A config where one iteration takes seconds: 8 envs × 25 chunk steps, one epoch of 500-item minibatches. */
+const LINK = '#/experiments?task=avoid-m2&algo=dppo&preset=laptop&seed=0&nEnvs=8&nSteps=25&batchSize=500&updateEpochs=1&nTrainItr=3';
+
+async function attrNumber(page: Page, testId: string, attr: string): Promise<number> {
+  return Number((await page.getByTestId(testId).first().getAttribute(attr)) ?? 'NaN');
+}
+
+describe('Avoid study: DPPO fine-tuning, curves, trajectories, action clouds', { timeout: 600_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  before(async () => {
+    browser = await launch();
+    page = await browser.context.newPage();
+    errors = collectErrors(page);
+    await openApp(page, BASE_URL, LINK);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('reads the experiment from the link into the form', async () => {
+    assert.equal(await page.locator('#param-nEnvs').inputValue(), '8');
+    assert.equal(await page.locator('#param-batchSize').inputValue(), '500');
+    assert.equal(await page.getByTestId('task').inputValue(), 'avoid-m2');
+    assert.match(await page.locator('[data-param="ftDenoisingSteps"]').innerText(), /K′\s*ft_denoising_steps/);
+  });
+
+  it('starts DPPO and the curves grow for at least two iterations', async () => {
+    await page.getByTestId('run-start').click();
+    await page.getByTestId('run-progress').waitFor({ timeout: 30_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="run-progress"]')?.getAttribute('data-iterations') ?? 0) >= 2,
+      undefined,
+      { timeout: 420_000, polling: 500 },
+    );
+    const points = await attrNumber(page, 'chart-charts/success_rate', 'data-points');
+    assert.ok(points >= 2, `success-rate chart has ${points} points`);
+    const klPoints = await attrNumber(page, 'chart-losses/approx_kl', 'data-points');
+    assert.ok(klPoints >= 1, `approx-KL chart has ${klPoints} points`);
+    await page.screenshot({ path: artifactPath('avoid-study-experiments.png') });
+  });
+
+  it('plots the env paths of the current iteration', async () => {
+    const n = await attrNumber(page, 'trajectory-plot', 'data-paths');
+    assert.ok(n >= 1, `trajectory plot shows ${n} paths`);
+    assert.ok((await page.locator('[data-testid="trajectory-plot"] polyline').count()) >= 1);
+  });
+
+  it('shows action clouds at several denoising steps on the Inspector', async () => {
+    await page.locator('.nav a', { hasText: 'Inspector' }).click();
+    await page.getByTestId('page-inspector').waitFor();
+    await page.waitForFunction(
+      () => {
+        const cells = [...document.querySelectorAll('[data-testid^="cloud-current-"] canvas, [data-testid^="cloud-pretrained-"] canvas')];
+        return cells.filter((c) => Number(c.getAttribute('data-points')) > 0).length >= 4;
+      },
+      undefined,
+      { timeout: 120_000, polling: 500 },
+    );
+    const steps = await attrNumber(page, 'cloud-grid', 'data-steps');
+    assert.ok(steps >= 2, `${steps} denoising steps shown`);
+    const final = page.locator('[data-testid="cloud-current-0"] canvas');
+    assert.ok(Number(await final.getAttribute('data-points')) >= 64, 'final-action cloud (k = 0) of the current policy has samples');
+    await page.screenshot({ path: artifactPath('avoid-study-inspector.png') });
+  });
+
+  it('keeps the run and its curve after a reload', async () => {
+    await page.locator('.nav a', { hasText: 'Experiments' }).click();
+    await page.getByTestId('page-experiments').waitFor();
+    const stop = page.getByTestId('run-stop');
+    if (await stop.isEnabled()) await stop.click();
+    await page.reload();
+    await page.getByTestId('run-list').waitFor({ timeout: 30_000 });
+    const rows = await page.locator('[data-testid="run-list"] tbody tr').count();
+    assert.ok(rows >= 1, 'the run is listed after reload');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-charts/success_rate"]')?.getAttribute('data-points') ?? 0) >= 2, undefined, {
+      timeout: 30_000,
+    });
+    assert.deepEqual(errors, []);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * Start / Pause / Resume / Stop for the experiment in the form, the progress of the running iteration
+ * (phases rollout → values → update) with time estimates, and Space as the run/pause shortcut.
+ */
+import { useEffect, useState } from 'react';
+import { defaultCheckpointFor } from '../../data/builtins';
+import { useApp } from '../../state/app';
+import { configOf, useExperiment, settingsOf } from '../../state/experiment';
+import { isLive, pauseRun, resumeRun, startRun, stopRun, timeEstimate, useRuns, type Run, type RunProgress } from '../../state/runs';
+import { Button } from '../../ui/Button';
+import { Kbd } from '../../ui/Kbd';
+import { StatusDot, type Status } from '../../ui/StatusDot';
+
+/** The config of the form, or the reason it is invalid. */
+export function useFormConfig() {
+  const state = useExperiment();
+  try {
+    return { config: configOf(settingsOf(state)), error: null as string | null, preset: state.preset };
+  } catch (err) {
+    return { config: null, error: err instanceof Error ? err.message : String(err), preset: state.preset };
+  }
+}
+
+function fmtDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '…';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+const PHASES = ['rollout', 'values', 'update'] as const;
+
+export function statusOf(run: Run | null): Status {
+  if (!run) return 'idle';
+  if (run.status === 'error') return 'error';
+  if (run.status === 'interrupted' || run.status === 'stopped') return 'warn';
+  if (run.status === 'done') return 'ok';
+  if (run.status === 'paused') return 'warn';
+  return 'busy';
+}
+
+function PhaseBar({ progress }: { progress: RunProgress }) {
+  const phase = progress.phase === 'eval' ? 'rollout' : progress.phase;
+  const idx = PHASES.indexOf(phase as (typeof PHASES)[number]);
+  return (
+    <div className="xp-phases" aria-label="iteration progress">
+      {PHASES.map((p, i) => {
+        const fill = idx < 0 ? 0 : i < idx ? 1 : i === idx ? progress.fraction : 0;
+        return (
+          <div key={p} className={i === idx ? 'xp-phase active' : 'xp-phase'}>
+            <div className="xp-phase-track">
+              <div className="xp-phase-fill" style={{ width: `${Math.round(fill * 100)}%` }} />
+            </div>
+            <span>{p === 'rollout' && progress.phase === 'eval' ? 'eval' : p}</span>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+export function RunProgressView({ run, progress }: { run: Run; progress: RunProgress | null }) {
+  const [, tick] = useState(0);
+  const live = isLive(run.status);
+  useEffect(() => {
+    if (!live) return;
+    const id = setInterval(() => tick((t) => t + 1), 1000);
+    return () => clearInterval(id);
+  }, [live]);
+  const done = run.points.length;
+  const total = Math.max(run.totalIterations, 1);
+  const est = progress ? timeEstimate(progress, run, performance.now()) : { itrLeftMs: null, runLeftMs: null };
+  return (
+    <div className="xp-progress" data-testid="run-progress" data-iterations={done}>
+      <div className="xp-progress-head">
+        <StatusDot status={statusOf(run)} label={run.status} />
+        <span className="xp-run-status">{run.status}</span>
+        <span className="mono">
+          itr {Math.min(done + (live ? 1 : 0), total)}/{total}
+        </span>
+      </div>
+      <div className="xp-overall" title={`${done} of ${total} iterations done`}>
+        <div className="xp-overall-fill" style={{ width: `${(100 * done) / total}%`, background: 'var(--accent)' }} />
+      </div>
+      {live && progress ? (
+        <>
+          <PhaseBar progress={progress} />
+          <div className="hint xp-eta">
+            {progress.phase === 'idle' && progress.message
+              ? progress.message
+              : `${progress.phase} ${Math.round(progress.fraction * 100)}% · ~${fmtDuration(est.itrLeftMs)} left in this iteration · ~${fmtDuration(est.runLeftMs)} for the run`}
+          </div>
+        </>
+      ) : null}
+      {run.status === 'error' && run.error ? (
+        <p className="xp-error" role="alert">
+          {run.error}
+        </p>
+      ) : null}
+      {run.status === 'interrupted' ? <p className="hint">The page was reloaded while this run was going; its curves up to then are kept.</p> : null}
+    </div>
+  );
+}
+
+export function RunControls() {
+  const { config, error, preset } = useFormConfig();
+  const activeRun = useRuns((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
+  const progress = useRuns((s) => s.progress);
+  const workerReady = useApp((s) => s.backend.report !== null);
+  const backendError = useApp((s) => s.backend.error);
+  const live = !!activeRun && isLive(activeRun.status);
+  const paused = activeRun?.status === 'paused';
+
+  const start = () => {
+    if (config && !live) startRun(config, defaultCheckpointFor(config.task, config.algo), preset);
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== ' ' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (/^(INPUT|TEXTAREA|SELECT|BUTTON|SUMMARY|A)$/.test(t.tagName) || t.isContentEditable)) return;
+      e.preventDefault();
+      const { activeRunId, runs } = useRuns.getState();
+      const run = activeRunId ? runs[activeRunId] : null;
+      if (run && isLive(run.status)) {
+        if (run.status === 'paused') resumeRun();
+        else if (run.status !== 'stopping') pauseRun();
+      } else start();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  return (
+    <div className="xp-controls">
+      <div className="xp-buttons">
+        {!live ? (
+          <Button variant="primary" onClick={start} disabled={!config || !workerReady} data-testid="run-start" title="Start fine-tuning (Space)">
+            Start
+          </Button>
+        ) : (
+          <Button variant="primary" onClick={paused ? resumeRun : pauseRun} disabled={activeRun?.status === 'stopping'} data-testid="run-pause" title="Pause / resume (Space)">
+            {paused ? 'Resume' : 'Pause'}
+          </Button>
+        )}
+        <Button variant="danger" onClick={stopRun} disabled={!live || activeRun?.status === 'stopping'} data-testid="run-stop" title="Stop after the current phase">
+          Stop
+        </Button>
+        <span className="hint xp-kbd">
+          <Kbd>Space</Kbd> run/pause
+        </span>
+      </div>
+      {error ? (
+        <p className="xp-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {!workerReady ? <p className="hint">{backendError ?? 'Starting the training worker…'}</p> : null}
+      {activeRun ? <RunProgressView run={activeRun} progress={progress?.runId === activeRun.id ? progress : null} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+/**
+ * The train worker's run handling, driven in Node exactly as train.worker.ts drives it: a fine-tuning run
+ * from an uploaded checkpoint emits start/progress/iteration/paths/done; pause holds the loop, resume and
+ * stop release it; the inspector returns K+1 clouds in raw units for the pre-trained and current policy;
+ * nothing leaks tensors. Uses the tiny "two-goals" task so it runs in seconds.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { avoidReferencePreset } from '../config/presets/avoid';
+import { resolveFinetuneConfig, type FinetuneConfig } from '../config/finetune';
+import type { DiffusionMlpConfig } from '../config/model';
+import { Rng } from '../core/rng';
+import { encodeCheckpoint } from '../policy/checkpoint';
+import { buildPolicy } from '../policy/index';
+import { initTf } from '../policy/tfSetup';
+import type { TrainEvent } from '../train/events';
+import type { InspectResult, TrainResponse } from './protocol';
+import { handleRunMessage } from './trainRuns';
+
+const actor: DiffusionMlpConfig = {
+  kind: 'diffusion-mlp',
+  obsDim: 2,
+  actionDim: 2,
+  condSteps: 1,
+  horizonSteps: 4,
+  actSteps: 4,
+  denoisingSteps: 6,
+  timeDim: 8,
+  mlpDims: [32, 32, 32],
+  activation: 'relu',
+  residualStyle: true,
+  denoisedClipValue: 1,
+};
+
+/** Action range ±0.5 so raw-unit conversion is visible (normalised samples live in about [−3, 3]). */
+function checkpointBytes(): ArrayBuffer {
+  const policy = buildPolicy(actor, new Rng(1));
+  const bytes = encodeCheckpoint({
+    actorConfig: actor,
+    normalization: {
+      obsMin: Float32Array.from([-1, -1]),
+      obsMax: Float32Array.from([1, 1]),
+      actionMin: Float32Array.from([-0.5, -0.5]),
+      actionMax: Float32Array.from([0.5, 0.5]),
+    },
+    weights: policy.namedWeights(),
+    provenance: {},
+  });
+  policy.dispose();
+  return bytes.slice().buffer;
+}
+
+function tinyConfig(overrides: Record<string, unknown>): FinetuneConfig {
+  return resolveFinetuneConfig(avoidReferencePreset('two-goals', 'dppo', 0), {
+    nEnvs: 4,
+    nSteps: 3,
+    maxEpisodeSteps: 12,
+    batchSize: 24,
+    updateEpochs: 1,
+    ftDenoisingSteps: 3,
+    logprobBatchSize: 200,
+    ...overrides,
+  });
+}
+
+/** Collects responses; `until` resolves when a response matches and fails fast on an unexpected error. */
+function recorder() {
+  const got: TrainResponse[] = [];
+  type Waiter = { test: (r: TrainResponse) => boolean; resolve: (r: TrainResponse) => void; reject: (e: Error) => void };
+  const waiters: Waiter[] = [];
+  const errorText = (r: TrainResponse): string | null =>
+    r.type === 'error' ? r.message : r.type === 'event' && r.event.type === 'error' ? r.event.message : null;
+  const post = (r: TrainResponse) => {
+    got.push(r);
+    for (const w of [...waiters]) {
+      const matched = w.test(r);
+      const err = errorText(r);
+      if (!matched && err === null) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      if (matched) w.resolve(r);
+      else w.reject(new Error(`worker error: ${err}`));
+    }
+  };
+  const until = (test: (r: TrainResponse) => boolean, ms = 60_000) =>
+    new Promise<TrainResponse>((resolve, reject) => {
+      const hit = got.find(test);
+      if (hit) return resolve(hit);
+      const t = setTimeout(() => reject(new Error('timed out waiting for a worker response')), ms);
+      waiters.push({ test, resolve: (r) => (clearTimeout(t), resolve(r)), reject: (e) => (clearTimeout(t), reject(e)) });
+    });
+  const events = (runId: string): TrainEvent[] => got.flatMap((r) => (r.type === 'event' && r.runId === runId ? [r.event] : []));
+  return { got, post, until, events };
+}
+
+const isEvent = (runId: string, type: TrainEvent['type']) => (r: TrainResponse) => r.type === 'event' && r.runId === runId && r.event.type === type;
+
+describe('trainRuns (train worker run handling)', () => {
+  beforeAll(async () => {
+    await initTf('cpu');
+  });
+
+  it('runs a fine-tuning job and reports its events with the run id', async () => {
+    const rec = recorder();
+    handleRunMessage({ type: 'start-finetune', runId: 'a', config: tinyConfig({ nTrainItr: 2 }), checkpoint: checkpointBytes() }, rec.post);
+    await rec.until(isEvent('a', 'done'));
+    const ev = rec.events('a');
+    const start = ev.find((e) => e.type === 'start');
+    expect(start).toMatchObject({ type: 'start', runId: 'a', totalIterations: 2 });
+    expect(ev.filter((e) => e.type === 'iteration').map((e) => (e as { itr: number }).itr)).toEqual([0, 1]);
+    expect(ev.some((e) => e.type === 'progress' && e.phase === 'update')).toBe(true);
+    const paths = ev.find((e) => e.type === 'paths');
+    expect(paths && paths.type === 'paths' && paths.paths.length).toBeGreaterThan(0);
+    expect(ev.some((e) => e.type === 'error')).toBe(false);
+  });
+
+  it('samples K+1 clouds in raw units for both policies without leaking tensors', async () => {
+    const rec = recorder();
+    const before = tf.memory().numTensors;
+    const ask = (requestId: number, policy: 'pretrained' | 'current') =>
+      handleRunMessage({ type: 'inspect', requestId, runId: 'a', checkpoint: 'unused', policy, obs: [0.1, -0.2], n: 64, seed: 5 }, rec.post);
+    ask(1, 'pretrained');
+    ask(2, 'current');
+    const results = await Promise.all([1, 2].map((id) => rec.until((r) => r.type === 'inspect-result' && r.result.requestId === id)));
+    const [pre, cur] = results.map((r) => (r as { result: InspectResult }).result);
+    for (const res of [pre, cur]) {
+      expect(res.steps).toHaveLength(actor.denoisingSteps + 1);
+      expect(res.stepLabels).toEqual([6, 5, 4, 3, 2, 1, 0]);
+      expect(res.actionDim).toBe(2);
+      for (const s of res.steps) {
+        expect(s).toHaveLength(64 * 2);
+        expect(s.every(Number.isFinite)).toBe(true);
+      }
+      // Final actions are clipped to [−1, 1] normalised (denoised_clip_value) → within ±0.5 raw.
+      expect(Math.max(...res.steps[res.steps.length - 1].map(Math.abs))).toBeLessThanOrEqual(0.5 + 1e-5);
+    }
+    expect(pre.itr).toBe(-1);
+    expect(cur.itr).toBe(1);
+    // The pure-noise step x_K is wider than the action range once un-normalised (std 1 normalised = 0.5 raw).
+    expect(Math.max(...pre.steps[0].map(Math.abs))).toBeGreaterThan(0.5);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('answers an inspect request it cannot serve with an error carrying the request id', async () => {
+    const rec = recorder();
+    handleRunMessage({ type: 'inspect', requestId: 9, runId: null, checkpoint: 'not-a-builtin', policy: 'current', obs: [0, 0], n: 8, seed: 0 }, rec.post);
+    const err = await rec.until((r) => r.type === 'error');
+    expect(err).toMatchObject({ type: 'error', requestId: 9 });
+  });
+
+  it('pauses, resumes and stops a run', async () => {
+    const rec = recorder();
+    handleRunMessage({ type: 'start-finetune', runId: 'b', config: tinyConfig({ nTrainItr: 200 }), checkpoint: checkpointBytes() }, rec.post);
+    await rec.until(isEvent('b', 'iteration'));
+    handleRunMessage({ type: 'start-finetune', runId: 'c', config: tinyConfig({ nTrainItr: 1 }), checkpoint: checkpointBytes() }, rec.post);
+    expect(await rec.until(isEvent('c', 'error'))).toMatchObject({ event: { message: expect.stringMatching(/still going/) } });
+    handleRunMessage({ type: 'pause', runId: 'b' }, rec.post);
+    await new Promise((r) => setTimeout(r, 300));
+    const held = rec.got.length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(rec.got.length).toBe(held);
+    handleRunMessage({ type: 'resume', runId: 'b' }, rec.post);
+    const n = rec.events('b').filter((e) => e.type === 'iteration').length;
+    await rec.until((r) => isEvent('b', 'iteration')(r) && (r as { event: { itr: number } }).event.itr >= n);
+    handleRunMessage({ type: 'stop', runId: 'b' }, rec.post);
+    const done = await rec.until(isEvent('b', 'done'));
+    expect(done).toMatchObject({ event: { summary: { stopped: true } } });
+    expect(rec.events('b').filter((e) => e.type === 'iteration').length).toBeLessThan(200);
+    handleRunMessage({ type: 'stop', runId: 'b' }, rec.post);
+    expect(await rec.until((r) => r.type === 'error' && r.runId === 'b')).toMatchObject({ message: expect.stringMatching(/not active/) });
+  });
+});
