@@ -124,11 +124,19 @@ export function artifactPath(name: string): string {
 }
 
 /** Opens the backend popover (if closed) and returns the probe rows' state/reason/checkError by backend. */
-export async function readProbes(page: Page): Promise<Record<string, { state: string; reason: string; checkError: number | null }>> {
+export interface ProbeRow {
+  state: string;
+  reason: string;
+  checkError: number | null;
+  /** Micro-benchmark ms/step, when measured. */
+  ms: number | null;
+}
+
+export async function readProbes(page: Page): Promise<Record<string, ProbeRow>> {
   if (!(await page.getByTestId('backend-popover').isVisible())) await page.getByTestId('backend-button').click();
   const rows = page.locator('[data-testid^="probe-"]');
   await rows.first().waitFor();
-  const out: Record<string, { state: string; reason: string; checkError: number | null }> = {};
+  const out: Record<string, ProbeRow> = {};
   for (const row of await rows.all()) {
     const name = ((await row.getAttribute('data-testid')) ?? '').replace('probe-', '');
     const ce = await row.getAttribute('data-check-error');
@@ -136,6 +144,7 @@ export async function readProbes(page: Page): Promise<Record<string, { state: st
       state: (await row.getAttribute('data-state')) ?? '',
       reason: (await row.locator('td').nth(2).innerText()).trim(),
       checkError: ce === null || ce === '' ? null : Number(ce),
+      ms: Number.parseFloat(await row.locator('td').nth(3).innerText()) || null,
     };
   }
   return out;

@@ -2,7 +2,7 @@
 // Runs the e2e suite against the BUILT app (dist/): serves it twice with scripts/serve.mjs (with and without
 // COOP/COEP), then runs every e2e/*.e2e.ts with node:test (TypeScript through tsx), one file at a time, in
 // Debian Chromium ($CHROMIUM_PATH or /usr/bin/chromium). Prints a closing summary line; exit 1 on failure.
-// Usage: node e2e/run.mjs [file-filter]   (E2E_DIST=<dir> serves another build folder)
+// Usage: node e2e/run.mjs [name-filter …]   (E2E_DIST=<dir> serves another build folder)
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '../scripts/serve.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const filter = process.argv[2] ?? '';
+const filters = process.argv.slice(2);
 const files = readdirSync(join(root, 'e2e'))
-  .filter((f) => f.endsWith('.e2e.ts') && f.includes(filter))
+  .filter((f) => f.endsWith('.e2e.ts') && (filters.length === 0 || filters.some((x) => f.includes(x))))
   .sort()
   .map((f) => join('e2e', f));
 if (files.length === 0) {
-  console.error(`e2e: no test files match "${filter}"`);
+  console.error(`e2e: no test files match ${filters.join(', ')}`);
   process.exit(1);
 }
 

@@ -36,6 +36,7 @@ describe('WebGPU backend (software adapter)', { timeout: 150_000 }, () => {
     assert.equal(probes.webgpu.state, 'active');
     assert.match(probes.webgpu.reason, /override/);
     assert.ok(probes.webgpu.checkError !== null && probes.webgpu.checkError < 1e-4, `webgpu self-check error ${probes.webgpu.checkError}`);
+    console.log(`webgpu (SwiftShader): ${probes.webgpu.ms} ms/step, self-check error ${probes.webgpu.checkError}; wasm ${probes.wasm.ms} ms/step`);
     assert.equal(await chooseBackend(page, 'auto'), 'wasm');
     assert.deepEqual(errors, []);
   });

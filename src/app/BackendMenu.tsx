@@ -48,7 +48,7 @@ export function BackendMenu() {
         aria-expanded={open}
         aria-haspopup="dialog"
         data-testid="backend-button"
-        title="tfjs backend used for training and sampling"
+        title={report ? report.probes.map((p) => `${BACKEND_LABEL[p.name]}: ${p.reason}`).join('\n') : 'tfjs backend used for training and sampling'}
       >
         <StatusDot status={status} label={statusText} />
         <span className="backend-key">Backend</span>

@@ -31,7 +31,7 @@ export function Header() {
       <div className="header-tools">
         <BackendMenu />
         <Button small variant="ghost" onClick={toggleTheme} title="Switch between dark and light theme" data-testid="theme-toggle">
-          {theme === 'dark' ? 'Light' : 'Dark'}
+          {theme === 'dark' ? '☀ Light' : '☾ Dark'}
         </Button>
         <Button small variant="ghost" onClick={() => setHelpOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
           ?

@@ -19,9 +19,7 @@ export function HelpDialog() {
         <h2 id="help-title">Keyboard shortcuts</h2>
         <dl className="shortcuts">
           <dt><Kbd>Space</Kbd></dt>
-          <dd>run / pause fine-tuning</dd>
-          <dt><Kbd>.</Kbd></dt>
-          <dd>one iteration step while paused</dd>
+          <dd>start, pause or resume fine-tuning (Experiments)</dd>
           <dt><Kbd>R</Kbd></dt>
           <dd>reset the 3-D view</dd>
           <dt><Kbd>?</Kbd></dt>

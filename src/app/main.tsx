@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../ui/theme.css';
+import '../ui/components.css';
 import { App } from './App';
 import { boot } from './boot';
 

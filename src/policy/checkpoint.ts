@@ -24,7 +24,7 @@ export interface Checkpoint {
   provenance: Record<string, unknown>;
 }
 
-interface HeaderEntry {
+export interface HeaderEntry {
   dtype: string;
   shape: number[];
   data_offsets: [number, number];

@@ -23,10 +23,16 @@ describe('tfSetup', () => {
 });
 
 describe('nn blocks (spec §3.1)', () => {
-  it('mish = x·tanh(softplus(x))', () => {
-    const x = tf.tensor1d([-2, 0, 1.5]);
-    const y = mish(x).dataSync();
-    [-2, 0, 1.5].forEach((v, i) => expect(y[i]).toBeCloseTo(v * Math.tanh(Math.log1p(Math.exp(v))), 5));
+  it('mish = x·tanh(softplus(x)), finite with finite gradients over the whole float range', () => {
+    const xs = [-1e4, -100, -30, -2, 0, 1.5, 19, 21, 100, 1e4];
+    const x = tf.tensor1d(xs);
+    const y = tf.tidy(() => mish(x).dataSync());
+    const ref = (v: number) => v * Math.tanh(v > 30 ? v : Math.log1p(Math.exp(v)));
+    xs.forEach((v, i) => expect(Math.abs(y[i] - ref(v))).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(v))));
+    const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(mish(t)))(x).dataSync());
+    expect(Array.from(g).every(Number.isFinite)).toBe(true);
+    expect(g[4]).toBeCloseTo(0.6, 5); // mish'(0) = tanh(ln 2)
+    expect(g[9]).toBeCloseTo(1, 6);
     x.dispose();
   });
 

@@ -63,7 +63,10 @@ async function fetchCheckpoint(ref: string): Promise<Checkpoint> {
   if (!isBuiltin(ref)) throw new UserError(`Checkpoint "${ref}" is not a bundled one; upload its file instead.`);
   const url = new URL(resolveBuiltin(ref).path, appBaseUrl()).href;
   const res = await fetch(url);
-  if (!res.ok) throw new UserError(`Could not load ${ref} (${res.status} ${res.statusText} at ${url}).`);
+  // A dev server answers a missing file with index.html (200, text/html): treat it as missing too.
+  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) {
+    throw new UserError(`The bundled checkpoint ${ref} is missing from this build (${url}); rebuild after generating the checkpoints.`);
+  }
   return decodeCheckpoint(new Uint8Array(await res.arrayBuffer()));
 }
 

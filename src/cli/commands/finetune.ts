@@ -1,6 +1,7 @@
 /** `dppo finetune`: PPO fine-tuning (DPPO / Gaussian-PPO / GMM-PPO) with per-iteration JSON lines. */
 import { writeFileSync } from 'node:fs';
 import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
+import { criticConfigFor } from '../../config/model';
 import { AVOID_PRESETS, type PresetName } from '../../config/presets/avoid';
 import { UserError } from '../../core/errors';
 import { defaultCheckpointFor } from '../../data/builtins';
@@ -53,6 +54,7 @@ export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
       const weights = new Map([...result.policy.namedWeights(), ...result.critic.namedWeights()]);
       writeFileSync(outPath, encodeCheckpoint({
         actorConfig: result.policy.config,
+        criticConfig: criticConfigFor(result.policy.config),
         normalization: result.normalizer.stats,
         weights,
         provenance: { command: 'dppo finetune', ckpt: ckptRef, config, summary: result.summary },

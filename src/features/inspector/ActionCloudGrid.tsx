@@ -17,9 +17,11 @@ export interface ActionCloudGridProps {
   /** Highlighted step (the scrubber's). */
   activeStep?: number;
   onStepClick?: (step: number) => void;
+  /** Narrow layout: short row titles, x ticks under the first column only. */
+  compact?: boolean;
 }
 
-export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, onStepClick }: ActionCloudGridProps) {
+export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, onStepClick, compact = false }: ActionCloudGridProps) {
   const K = view.stepLabels[0] ?? 0;
   if (view.S === 0) {
     return (
@@ -30,7 +32,7 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
   }
   return (
     <div className="ic-grid-wrap">
-      <div className="ic-grid" style={{ gridTemplateColumns: `auto repeat(${steps.length}, max-content)` }} data-testid="cloud-grid" data-steps={steps.length}>
+      <div className={compact ? 'ic-grid compact' : 'ic-grid'} style={{ gridTemplateColumns: `auto repeat(${steps.length}, max-content)` }} data-testid="cloud-grid" data-steps={steps.length}>
         <div className="ic-corner">
           denoising step k →
         </div>
@@ -46,9 +48,9 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
           </button>
         ))}
         {view.rows.map((row, r) => [
-          <div key={`t${row.key}`} className="ic-rowhead">
+          <div key={`t${row.key}`} className="ic-rowhead" title={row.title}>
             <span className="ic-swatch" style={{ background: row.color }} />
-            {row.title}
+            {compact ? row.shortTitle : row.title}
           </div>,
           ...steps.map((s, c) => (
             <div key={`${row.key}-${s}`} className={s === activeStep ? 'ic-cell active' : 'ic-cell'} data-testid={`cloud-${row.key}-${view.stepLabels[s]}`}>
@@ -60,7 +62,7 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
                 color={row.color}
                 size={size}
                 unitScale={view.unitScale}
-                xTicks={r === view.rows.length - 1}
+                xTicks={r === view.rows.length - 1 && (!compact || c === 0)}
                 yTicks={perStepTicks ? r === 0 : c === 0}
                 reserveLeft={perStepTicks || c === 0}
               />

@@ -31,7 +31,7 @@ export function InspectorPanel() {
       }
     >
       <StatePicker compact />
-      <ActionCloudGrid view={view} steps={steps} size={50} perStepTicks={rangeMode === 'per-step'} />
+      <ActionCloudGrid view={view} steps={steps} size={46} perStepTicks={rangeMode === 'per-step'} compact />
     </Panel>
   );
 }

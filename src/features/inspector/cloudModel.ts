@@ -16,6 +16,7 @@ export type RangeMode = 'shared' | 'per-step';
 export interface CloudRow {
   key: 'pretrained' | 'current';
   title: string;
+  shortTitle: string;
   color: string;
   result: InspectResult | null;
 }
@@ -57,8 +58,8 @@ export function useCloudView(rangeMode: RangeMode, dims: [number, number] = DEFA
     const runColor = run ? seriesColor(run.colorIndex) : OKABE_ITO.orange;
     const currentTitle = current && current.itr >= 0 ? `current · itr ${current.itr}` : 'current (= pre-trained, no run yet)';
     const rows: CloudRow[] = [
-      { key: 'pretrained', title: 'pre-trained', color: OKABE_ITO.grey, result: pretrained },
-      { key: 'current', title: currentTitle, color: runColor, result: current },
+      { key: 'pretrained', title: 'pre-trained', shortTitle: 'pre-trained', color: OKABE_ITO.grey, result: pretrained },
+      { key: 'current', title: currentTitle, shortTitle: current && current.itr >= 0 ? `itr ${current.itr}` : 'current', color: runColor, result: current },
     ];
     const ref = pretrained ?? current;
     const S = ref ? ref.steps.length : 0;

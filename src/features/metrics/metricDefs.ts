@@ -32,7 +32,7 @@ export const X_AXES: Record<XAxisKind, string> = {
 export function compactNumber(v: number): string {
   const a = Math.abs(v);
   if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
-  if (a >= 1e4) return `${+(v / 1e3).toPrecision(3)}k`;
+  if (a >= 1e3) return `${+(v / 1e3).toPrecision(3)}k`;
   if (a === 0) return '0';
   if (a < 1e-3) return v.toExponential(1);
   return `${+v.toPrecision(3)}`;
