@@ -43,7 +43,15 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
     assert.ok(changed > 0.001, `picture did not change between frames (${(changed * 100).toFixed(3)} % pixels)`);
     // Pausing stops the motion.
     await page.getByTestId('viewer-play').click();
-    await page.waitForTimeout(200);
+    // Wait until frames already in flight have been drawn: the HUD's sim time stops advancing.
+    const hudTime = async () => (await page.locator('.viewer-hud').innerText()).split(' s')[0];
+    let prev = await hudTime();
+    for (let i = 0; i < 20; i++) {
+      await page.waitForTimeout(300);
+      const now = await hudTime();
+      if (now === prev) break;
+      prev = now;
+    }
     const c = await canvasShot(page);
     await page.waitForTimeout(500);
     const d = await canvasShot(page);

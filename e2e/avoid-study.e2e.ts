@@ -57,6 +57,8 @@ describe('Avoid study: DPPO fine-tuning, curves, trajectories, action clouds', {
     const n = await attrNumber(page, 'trajectory-plot', 'data-paths');
     assert.ok(n >= 1, `trajectory plot shows ${n} paths`);
     assert.ok((await page.locator('[data-testid="trajectory-plot"] polyline').count()) >= 1);
+    // The 3-D view switched to the Avoid scene to replay one env's path.
+    await page.locator('[data-testid="viewer"][data-scene="avoid"]').waitFor({ timeout: 60_000 });
   });
 
   it('shows action clouds at several denoising steps on the Inspector', async () => {
@@ -74,6 +76,18 @@ describe('Avoid study: DPPO fine-tuning, curves, trajectories, action clouds', {
     assert.ok(steps >= 2, `${steps} denoising steps shown`);
     const final = page.locator('[data-testid="cloud-current-0"] canvas');
     assert.ok(Number(await final.getAttribute('data-points')) >= 64, 'final-action cloud (k = 0) of the current policy has samples');
+    // Clicking a vertex of a path in the trajectory plot makes that state the inspected one.
+    const target = await page.evaluate(() => {
+      const svg = document.querySelector<SVGSVGElement>('[data-testid="page-inspector"] [data-testid="trajectory-plot"]')!;
+      const line = svg.querySelector('polyline')!;
+      const [x, y] = line.getAttribute('points')!.trim().split(/\s+/)[6].split(',').map(Number);
+      const p = new DOMPoint(x, y).matrixTransform(svg.getScreenCTM()!);
+      return { x: p.x, y: p.y };
+    });
+    await page.mouse.click(target.x, target.y);
+    await page.getByTestId('inspect-source').filter({ hasText: /env \d+ · chunk point \d+/ }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="inspect-source"][data-busy="false"]').waitFor({ timeout: 60_000 });
+    assert.ok(Number(await final.getAttribute('data-points')) >= 64, 'clouds at the clicked state');
     await page.screenshot({ path: artifactPath('avoid-study-inspector.png') });
   });
 

@@ -40,6 +40,39 @@ export interface DiffusionMlpConfig extends CommonModelConfig {
   ddimEta?: number;
 }
 
+/**
+ * DPPO's Unet1D ε-network (Diffusion-Policy style, conv over the chunk axis; spec §3.3). Only the "larger"
+ * FiLM cond encoder without `cond_mlp` (every reference config) and Mish are supported.
+ */
+export interface DiffusionUnetConfig extends CommonModelConfig {
+  kind: 'diffusion-unet';
+  /** K: denoising steps used in pre-training and fine-tuning (`denoising_steps`). */
+  denoisingSteps: number;
+  /** x0 prediction clamp (`denoised_clip_value`). */
+  denoisedClipValue: number;
+  /** Width of the sinusoidal time embedding and of the time MLP output (`diffusion_step_embed_dim`, dsed). */
+  diffusionStepEmbedDim: number;
+  /** Base channel width (`dim`). */
+  dim: number;
+  /** Channel multipliers per level (`dim_mults`); Ta must be divisible by 2^(len − 1). */
+  dimMults: number[];
+  /** Conv kernel width (`kernel_size`, odd). */
+  kernelSize: number;
+  /** GroupNorm groups (`n_groups`); must divide every channel count. */
+  nGroups: number;
+  /** GroupNorm ε (`groupnorm_eps`: 1e-5, Furniture 1e-4). */
+  groupNormEps: number;
+  /** FiLM predicts scale and bias (`cond_predict_scale`), else bias only. */
+  condPredictScale: boolean;
+  /** DDIM sampling with this many steps (`ddim_steps`); absent = DDPM over all K steps (spec §2.5). */
+  ddimSteps?: number;
+  /** DDIM η during training sampling and in the log-prob (EtaFixed `base_eta`, default 1); eval uses η = 0. */
+  ddimEta?: number;
+}
+
+/** Configs of the diffusion actors (they share the sampler, log-prob and fine-tuning logic). */
+export type DiffusionConfig = DiffusionMlpConfig | DiffusionUnetConfig;
+
 export interface GaussianMlpConfig extends CommonModelConfig {
   kind: 'gaussian-mlp';
   mlpDims: number[];
@@ -63,7 +96,7 @@ export interface GmmMlpConfig extends CommonModelConfig {
   stdInit: number;
 }
 
-export type ActorConfig = DiffusionMlpConfig | GaussianMlpConfig | GmmMlpConfig;
+export type ActorConfig = DiffusionMlpConfig | DiffusionUnetConfig | GaussianMlpConfig | GmmMlpConfig;
 
 /** V(s): residual MLP [To·Do, ...mlpDims, 1] with Mish (spec §3.4). */
 export interface CriticConfig {

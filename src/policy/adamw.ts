@@ -41,8 +41,8 @@ export class AdamW {
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = variables.map((x) => zerosVariable(x));
+    this.v = variables.map((x) => zerosVariable(x));
   }
 
   /** One update from gradients keyed by variable name (as tf.variableGrads returns). Does not dispose grads. */
@@ -103,4 +103,12 @@ export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.Name
     for (const n of names) out[n] = tf.mul(grads[n], coef);
     return out;
   });
+}
+
+/** A non-trainable zero variable shaped like x (the temporary zeros tensor is released). */
+function zerosVariable(x: tf.Tensor): tf.Variable {
+  const z = tf.zerosLike(x);
+  const v = tf.variable(z, false);
+  z.dispose();
+  return v;
 }

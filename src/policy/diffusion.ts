@@ -1,6 +1,8 @@
 /**
- * DPPO's diffusion policy (spec/dppo-reference.md §2, §3.2): a DiffusionMLP ε-network with a frozen base actor
- * and, after prepareFinetune(K′), a trainable copy `actor_ft` used for the last K′ denoising steps (§2.6).
+ * DPPO's diffusion policy (spec/dppo-reference.md §2, §3.2, §3.3): an ε-network (any DenoiserNet: DiffusionMLP
+ * or Unet1D) with a frozen base actor and, after prepareFinetune(K′), a trainable copy `actor_ft` used for the
+ * last K′ denoising steps (§2.6). `DiffusionPolicy` holds all the diffusion logic; `DiffusionMlpPolicy` and
+ * `DiffusionUnetPolicy` only pick the network.
  *
  * Shape legend: B batch, M PPO items, K denoising steps, K′ fine-tuned steps, S DDIM steps, L = K′+1 chain
  * length, Ta horizon, Da action dim, To cond steps, Do obs dim. Observations are passed flattened [B, To·Do].
@@ -10,14 +12,16 @@
  * (`network.*`) or a fine-tuning one (`actor.*` + `actor_ft.*`, after prepareFinetune).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DiffusionMlpConfig } from '../config/model';
+import type { DiffusionConfig, DiffusionMlpConfig, DiffusionUnetConfig } from '../config/model';
 import { UserError } from '../core/errors';
 import { Rng } from '../core/rng';
 import { copyParams, exportParams, loadParams, type NamedWeights } from './nn';
+import type { DenoiserNet } from './denoiser';
 import { DiffusionMlpNet } from './mlpDenoiser';
 import { ddpmPlan, ddimPlan, runChain, samplingStd, type StepPlan } from './sampler';
 import { makeSchedule, type DiffusionSchedule } from './schedule';
 import type { LogProbOptions, Policy, SampleOptions, SampleResult } from './types';
+import { Unet1DNet } from './unet1d';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -26,19 +30,23 @@ function oneHotFloat(idx: tf.Tensor1D, depth: number): tf.Tensor2D {
   return tf.cast(tf.oneHot(tf.cast(idx, 'int32'), depth), 'float32') as tf.Tensor2D;
 }
 
-export class DiffusionMlpPolicy implements Policy {
+/** Builds one ε-network from a seeded Rng (the base actor, and later its fine-tuned copy). */
+export type DenoiserFactory<Net extends DenoiserNet> = (rng: Rng) => Net;
+
+export class DiffusionPolicy<Net extends DenoiserNet = DenoiserNet> implements Policy {
   readonly schedule: DiffusionSchedule;
   /** The pre-trained network (`network` / frozen `actor`). */
-  readonly base: DiffusionMlpNet;
+  readonly base: Net;
   /** The fine-tuned copy (`actor_ft`); null until prepareFinetune or a fine-tuned checkpoint is loaded. */
-  private ft: DiffusionMlpNet | null = null;
+  private ft: Net | null = null;
   private ftSteps = 0;
   /** Where the per-step update runs: undefined = decide by backend (host on wasm/cpu; see sampler.ts). */
   hostUpdate: boolean | undefined = undefined;
 
   constructor(
-    readonly config: DiffusionMlpConfig,
+    readonly config: DiffusionConfig,
     rng: Rng,
+    private readonly makeNet: DenoiserFactory<Net>,
   ) {
     if (config.ddimSteps !== undefined) {
       if (!Number.isInteger(config.ddimSteps) || config.ddimSteps < 1 || config.ddimSteps > config.denoisingSteps) {
@@ -47,11 +55,11 @@ export class DiffusionMlpPolicy implements Policy {
     }
     if (config.actSteps > config.horizonSteps) throw new UserError(`actSteps (${config.actSteps}) cannot exceed horizonSteps (${config.horizonSteps}).`);
     this.schedule = makeSchedule(config.denoisingSteps);
-    this.base = new DiffusionMlpNet(config, rng);
+    this.base = makeNet(rng);
   }
 
   /** The fine-tuned network (`actor_ft`), or null before prepareFinetune. */
-  get actorFt(): DiffusionMlpNet | null {
+  get actorFt(): Net | null {
     return this.ft;
   }
 
@@ -94,7 +102,7 @@ export class DiffusionMlpPolicy implements Policy {
       throw new UserError(`ftDenoisingSteps must be an integer in [1, ${max}]; got ${ftDenoisingSteps}.`);
     }
     if (this.ft === null) {
-      this.ft = new DiffusionMlpNet(this.config, new Rng(0));
+      this.ft = this.makeNet(new Rng(0));
       copyParams(this.base.params(), this.ft.params());
     }
     for (const v of this.base.variables()) v.trainable = false;
@@ -219,7 +227,7 @@ export class DiffusionMlpPolicy implements Policy {
   loadNamedWeights(weights: NamedWeights): void {
     const hasActor = [...weights.keys()].some((k) => k.startsWith('actor.'));
     loadParams(this.base.params(), weights, hasActor ? 'actor.' : 'network.');
-    if (DiffusionMlpPolicy.hasFinetunedActor(weights)) {
+    if (DiffusionPolicy.hasFinetunedActor(weights)) {
       if (this.ft === null) throw new UserError('These weights include a fine-tuned actor (actor_ft.*): call prepareFinetune(K′) before loading them.');
       loadParams(this.ft.params(), weights, 'actor_ft.');
     } else if (this.ft !== null) {
@@ -238,5 +246,19 @@ export class DiffusionMlpPolicy implements Policy {
     if (obs.shape.length !== 2 || obs.shape[1] !== want) {
       throw new UserError(`Expected observations [B, ${want}], got [${obs.shape.join(', ')}].`);
     }
+  }
+}
+
+/** DPPO's DiffusionMLP actor (§3.2). */
+export class DiffusionMlpPolicy extends DiffusionPolicy<DiffusionMlpNet> {
+  constructor(config: DiffusionMlpConfig, rng: Rng) {
+    super(config, rng, (r) => new DiffusionMlpNet(config, r));
+  }
+}
+
+/** DPPO's Unet1D actor (§3.3). */
+export class DiffusionUnetPolicy extends DiffusionPolicy<Unet1DNet> {
+  constructor(config: DiffusionUnetConfig, rng: Rng) {
+    super(config, rng, (r) => new Unet1DNet(config, r));
   }
 }

@@ -8,7 +8,7 @@ import { UserError } from '../core/errors';
 import { Rng } from '../core/rng';
 import type { Checkpoint } from './checkpoint';
 import { CriticObs } from './critic';
-import { DiffusionMlpPolicy } from './diffusion';
+import { DiffusionMlpPolicy, DiffusionPolicy, DiffusionUnetPolicy } from './diffusion';
 import { GaussianMlpPolicy } from './gaussian';
 import { GmmMlpPolicy } from './gmm';
 import { Normalizer } from './normalizer';
@@ -19,6 +19,8 @@ export function buildPolicy(config: ActorConfig, rng: Rng): Policy {
   switch (config.kind) {
     case 'diffusion-mlp':
       return new DiffusionMlpPolicy(config, rng);
+    case 'diffusion-unet':
+      return new DiffusionUnetPolicy(config, rng);
     case 'gaussian-mlp':
       return new GaussianMlpPolicy(config, rng);
     case 'gmm-mlp':
@@ -50,7 +52,7 @@ export interface LoadedPolicy {
 export function policyFromCheckpoint(c: Checkpoint, rng: Rng = new Rng(0)): LoadedPolicy {
   const policy = buildPolicy(c.actorConfig, rng);
   try {
-    if (policy instanceof DiffusionMlpPolicy && DiffusionMlpPolicy.hasFinetunedActor(c.weights)) {
+    if (policy instanceof DiffusionPolicy && DiffusionPolicy.hasFinetunedActor(c.weights)) {
       const k = ftStepsFromProvenance(c.provenance);
       if (k === undefined) throw new UserError('This checkpoint has a fine-tuned actor but does not say its ftDenoisingSteps (provenance); it cannot be evaluated faithfully.');
       policy.prepareFinetune(k);

@@ -11,9 +11,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionMlpConfig } from '../config/model';
 import type { Rng } from '../core/rng';
+import type { DenoiserNet } from './denoiser';
 import { Linear, makeMlpHead, mish, sinusoidalEmbeddingTable, type MlpHead, type Param } from './nn';
 
-export class DiffusionMlpNet {
+export class DiffusionMlpNet implements DenoiserNet {
   readonly timeL1: Linear;
   readonly timeL3: Linear;
   readonly head: MlpHead;

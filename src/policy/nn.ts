@@ -41,9 +41,11 @@ function uniqueName(key: string): string {
   return `${key}_${variableCounter}`;
 }
 
-/** A variable with a unique tfjs name derived from `key`. */
+/** A variable with a unique tfjs name derived from `key`. Takes ownership of `init` (disposes it). */
 export function makeVariable(key: string, init: tf.Tensor, trainable = true): tf.Variable {
-  return tf.variable(init, trainable, uniqueName(key));
+  const v = tf.variable(init, trainable, uniqueName(key));
+  init.dispose();
+  return v;
 }
 
 /** PyTorch-default-like init: U(−1/√fanIn, +1/√fanIn), drawn from our seeded Rng. */

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionSchedule } from './schedule';
 import { ddimSteps } from './schedule';
-import type { DiffusionMlpNet } from './mlpDenoiser';
+import type { DenoiserNet } from './denoiser';
 
 /** One reverse step in sampling order. */
 export interface StepPlan {
@@ -85,9 +85,9 @@ export interface ChainArgs {
   plan: StepPlan[];
   /** Std per plan entry (samplingStd). */
   stds: number[];
-  base: DiffusionMlpNet;
+  base: DenoiserNet;
   /** Fine-tuned actor; null = base everywhere. */
-  ft: DiffusionMlpNet | null;
+  ft: DenoiserNet | null;
   denoisedClipValue: number;
   randnClipValue: number;
   /** Seed of the single randomNormal draw covering x_K and every step's z. */

@@ -22,7 +22,9 @@ export function setMujocoVendorBase(url: string): void {
 
 async function importFactory(): Promise<(opts?: unknown) => Promise<Mujoco>> {
   if (isNode) {
-    const mod = await import(/* @vite-ignore */ 'mujoco');
+    // A variable specifier keeps Vite from bundling the package (it is served from public/vendor instead).
+    const pkg = 'mujoco';
+    const mod = await import(/* @vite-ignore */ pkg);
     return mod.default as (opts?: unknown) => Promise<Mujoco>;
   }
   const base = vendorBase ?? new URL('vendor/mujoco/', (globalThis as { location?: { href: string } }).location?.href ?? '').href;

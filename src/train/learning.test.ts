@@ -69,13 +69,19 @@ describe('DPPO learns the paying mode of a bimodal task', () => {
       nCriticWarmupItr: 1,
     });
     const curve: number[] = [];
+    const tensorsPerItr: number[] = [];
     const result = await finetunePpo({
       config,
       checkpoint,
       sink: (ev) => {
-        if (ev.type === 'iteration') curve.push(ev.metrics['charts/success_rate'] ?? NaN);
+        if (ev.type === 'iteration') {
+          curve.push(ev.metrics['charts/success_rate'] ?? NaN);
+          tensorsPerItr.push(tf.memory().numTensors);
+        }
       },
     });
+    // Tensor count is flat across full fine-tuning iterations (no leak per iteration).
+    expect(new Set(tensorsPerItr.slice(1)).size).toBe(1);
     result.dispose();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     expect(curve.length).toBe(15);

@@ -44,7 +44,7 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
             onClick={() => onStepClick?.(s)}
             title={`Samples after denoising down to k = ${view.stepLabels[s]}`}
           >
-            {stepTitle(view.stepLabels[s], K)}
+            {compact ? `k=${view.stepLabels[s]}` : stepTitle(view.stepLabels[s], K)}
           </button>
         ))}
         {view.rows.map((row, r) => [

@@ -91,12 +91,12 @@ function CloudCanvasImpl({ points, Da, dims, range, color, size, unitScale, xTic
     if (xTicks) {
       ctx.textAlign = 'center';
       ctx.textBaseline = 'top';
-      for (const t of niceTicks(range.x0, range.x1, 3)) ctx.fillText(fmt(t * unitScale), px(t), T + size + 2);
+      for (const t of niceTicks(range.x0, range.x1, size < 70 ? 2 : 3)) ctx.fillText(fmt(t * unitScale), px(t), T + size + 2);
     }
     if (yTicks) {
       ctx.textAlign = 'right';
       ctx.textBaseline = 'middle';
-      for (const t of niceTicks(range.y0, range.y1, 3)) ctx.fillText(fmt(t * unitScale), L - 3, py(t));
+      for (const t of niceTicks(range.y0, range.y1, size < 70 ? 2 : 3)) ctx.fillText(fmt(t * unitScale), L - 3, Math.min(Math.max(py(t), T + 4), T + size - 4));
     }
     if (points) {
       ctx.save();

@@ -25,7 +25,7 @@ export function StatePicker({ compact = false }: { compact?: boolean }) {
     <div className={compact ? 'ic-picker compact' : 'ic-picker'}>
       <div className="ic-picker-row">
         <StatusDot status={error ? 'error' : busy ? 'busy' : 'ok'} label={error ? 'sampling failed' : busy ? 'sampling' : 'up to date'} />
-        <span className="ic-source" data-testid="inspect-source">
+        <span className="ic-source" data-testid="inspect-source" data-busy={busy}>
           state: {sourceLabel}
         </span>
       </div>

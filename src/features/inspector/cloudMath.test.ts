@@ -25,6 +25,9 @@ describe('cloud math', () => {
   });
   it('makes round ticks', () => {
     expect(niceTicks(-0.013, 0.012, 3)).toEqual([-0.01, 0, 0.01]);
-    expect(niceTicks(0, 1, 4)).toEqual([0, 0.5, 1]);
+    expect(niceTicks(0, 1, 3)).toEqual([0, 0.5, 1]);
+    // A span just over a 1-2-5 boundary still gets several ticks (regression: only [0] before).
+    expect(niceTicks(-0.030000001, 0.030000001, 3)).toEqual([-0.02, 0, 0.02]);
+    expect(niceTicks(-0.0049, 0.0049, 3)).toEqual([-0.0025, 0, 0.0025]);
   });
 });

@@ -75,14 +75,26 @@ export function pickSteps(S: number, count: number): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-/** A few round tick values inside [lo, hi]. */
+/** Round tick values inside [lo, hi], as close to `target` of them as 1-2-2.5-5 steps allow (at least 2). */
 export function niceTicks(lo: number, hi: number, target = 3): number[] {
   const span = hi - lo;
   if (!(span > 0)) return [lo];
-  const raw = span / target;
-  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return out;
+  const mag = Math.pow(10, Math.floor(Math.log10(span)));
+  let best: number[] = [];
+  let bestScore = Infinity;
+  for (const step of [0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5].map((m) => m * mag)) {
+    const first = Math.ceil(lo / step - 1e-9);
+    const last = Math.floor(hi / step + 1e-9);
+    const count = last - first + 1;
+    if (count < 2) continue;
+    const score = Math.abs(count - target);
+    if (score < bestScore) {
+      bestScore = score;
+      best = Array.from({ length: count }, (_, i) => {
+        const v = (first + i) * step;
+        return Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12);
+      });
+    }
+  }
+  return best.length ? best : [lo, hi];
 }

@@ -4,7 +4,7 @@
  * (SimRequest 'follow') whenever the iteration or the choice changes.
  */
 import { useCallback, useEffect } from 'react';
-import { useApp } from '../../state/app';
+import { setSimStatus, useApp } from '../../state/app';
 import { getClients } from '../../state/clients';
 import { setInspectState, useInspector } from '../../state/inspector';
 import { useRuns } from '../../state/runs';
@@ -13,7 +13,13 @@ import { TrajectoryPlot, type TrajectoryPick } from './TrajectoryPlot';
 
 const NO_PATHS: never[] = [];
 
-/** Sends the followed env's path to the viewer's sim worker when the Avoid scene is loaded. */
+/** Runs for which the viewer was already switched to the Avoid scene (once per run, then the user's choice wins). */
+const switchedForRun = new Set<string>();
+
+/**
+ * Sends the followed env's path to the viewer's sim worker. The first paths of a run switch the viewer to
+ * the Avoid scene; later iterations replay the followed env as long as the Avoid scene is shown.
+ */
 export function useFollowInViewer(): void {
   useEffect(() => {
     let sentFor: unknown = null;
@@ -21,7 +27,18 @@ export function useFollowInViewer(): void {
       const paths = useRuns.getState().paths;
       const env = useTrajectories.getState().followEnv;
       const scene = useApp.getState().sim.scene;
-      if (!paths || paths.paths.length === 0 || !scene || !scene.toLowerCase().includes('avoid')) return;
+      if (!paths || paths.paths.length === 0 || !scene) return;
+      if (scene !== 'avoid') {
+        if (switchedForRun.has(paths.runId)) return;
+        switchedForRun.add(paths.runId);
+        try {
+          setSimStatus({ scene: null, error: null });
+          getClients().sim.load('avoid', 0);
+        } catch {
+          // The viewer is not booted (no clients yet).
+        }
+        return;
+      }
       const path = paths.paths.find((p) => p.env === env) ?? paths.paths[0];
       const key = `${paths.runId}/${paths.itr}/${path.env}/${scene}`;
       if (key === sentFor) return;

@@ -15,7 +15,7 @@ export const TWO_GOALS = {
     [0.5, 0.5],
   ] as const,
   payingGoal: 1,
-  goalRadius: 0.1,
+  goalRadius: 0.2,
   maxStep: 0.1,
   maxEpisodeSteps: 20,
 };
