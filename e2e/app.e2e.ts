@@ -32,6 +32,9 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
   });
 
   it('draws the MuJoCo scene and it moves', async () => {
+    // The app opens on the Avoid scene; the demo scene (falling primitives of every geom type) moves more.
+    await page.getByTestId('viewer-scene-select').selectOption('demo');
+    await page.locator('[data-testid="viewer"][data-scene="demo"]').waitFor({ timeout: 30_000 });
     const a = await canvasShot(page);
     await page.waitForTimeout(700);
     const b = await canvasShot(page);

@@ -40,5 +40,5 @@ for (const step of STEPS) {
 console.log('\n=== summary ===');
 for (const r of results) console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name}  (${r.seconds.toFixed(1)} s)`);
 const failed = results.filter((r) => !r.ok).length;
-console.log(failed ? `${failed} of ${results.length} steps failed` : `all ${results.length} steps passed`);
+console.log(`steps: ${results.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -34,7 +34,8 @@ export function boot(): Clients {
     else if (res.type === 'error' && res.runId === null && res.requestId === undefined && useApp.getState().backend.pending) backendFailed(res.message);
   });
 
-  sim.load('demo', 0);
+  // Alive on arrival (ux.md): the Avoid task of the default experiment moves at once.
+  sim.load('avoid', 0);
   const clients = { sim, train };
   setClients(clients);
   return clients;

@@ -271,7 +271,7 @@ export class Unet1DNet implements DenoiserNet {
     // g rows t-major: row i·B + b = [time(ts[i]), obs[b]].
     const temb = tf.reshape(tf.tile(tf.reshape(this.timeFeatures(ts), [n, 1, d]), [1, B, 1]), [n * B, d]);
     const g = tf.concat([temb, tf.tile(obs, [n, 1])], 1) as tf.Tensor2D;
-    const perBlock = this.films(g).map((f) => tf.split(f, n, 0));
+    const perBlock = this.films(g).map((f) => tf.split(f, n, 0) as tf.Tensor2D[]);
     const byT = new Map<number, tf.Tensor2D[]>();
     ts.forEach((t, i) => byT.set(t, perBlock.map((pieces) => pieces[i])));
     return (x, t) => {

@@ -48,7 +48,9 @@ export const useInspector = create<InspectorState>(() => ({
 
 let nextRequestId = 1;
 const latest: Record<PolicyRef, number> = { pretrained: 0, current: 0 };
-const inFlight = new Set<number>();
+/** Request id → time sent; a request unanswered for STALE_MS (worker restarted) stops blocking new ones. */
+const inFlight = new Map<number, number>();
+const STALE_MS = 60_000;
 let again: Set<PolicyRef> = new Set();
 function listen(): void {
   listenTrain('inspector', onResponse);
@@ -88,6 +90,8 @@ export function requestClouds(which: PolicyRef[] = ['pretrained', 'current']): v
     useInspector.setState({ error: 'The training worker is not ready yet; try again in a moment.' });
     return;
   }
+  const now = Date.now();
+  for (const [id, sent] of inFlight) if (now - sent > STALE_MS) inFlight.delete(id);
   if (inFlight.size > 0) {
     for (const w of which) again.add(w);
     return;
@@ -97,7 +101,7 @@ export function requestClouds(which: PolicyRef[] = ['pretrained', 'current']): v
   for (const policy of which) {
     const requestId = nextRequestId++;
     latest[policy] = requestId;
-    inFlight.add(requestId);
+    inFlight.set(requestId, now);
     port.post({ type: 'inspect', requestId, runId: target.runId, checkpoint: target.checkpoint, policy, obs: [...s.obs], n: s.n, seed: s.seed });
   }
   useInspector.setState({ busy: true, target });

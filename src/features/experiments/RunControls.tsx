@@ -2,7 +2,7 @@
  * Start / Pause / Resume / Stop for the experiment in the form, the progress of the running iteration
  * (phases rollout → values → update) with time estimates, and Space as the run/pause shortcut.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { defaultCheckpointFor } from '../../data/builtins';
 import { useApp } from '../../state/app';
 import { configOf, useExperiment, settingsOf } from '../../state/experiment';
@@ -116,6 +116,8 @@ export function RunControls() {
   const start = () => {
     if (config && !live) startRun(config, defaultCheckpointFor(config.task, config.algo), preset);
   };
+  const startRef = useRef(start);
+  startRef.current = start;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -128,11 +130,11 @@ export function RunControls() {
       if (run && isLive(run.status)) {
         if (run.status === 'paused') resumeRun();
         else if (run.status !== 'stopping') pauseRun();
-      } else start();
+      } else startRef.current();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  });
+  }, []);
 
   return (
     <div className="xp-controls">

@@ -30,6 +30,9 @@ function isSoftwareRenderer(): boolean {
   return /swiftshader|llvmpipe|software|basic render/i.test(renderer);
 }
 
+/** Minimum time between two draws on a software renderer (~20 fps). */
+const SOFTWARE_FRAME_MS = 50;
+
 export class ViewerScene {
   readonly renderer: THREE.WebGLRenderer;
   /** WebGL runs on a software rasteriser (SwiftShader, llvmpipe). */
@@ -60,7 +63,8 @@ export class ViewerScene {
     this.software = isSoftwareRenderer();
     this.renderer = new THREE.WebGLRenderer({ antialias: !this.software, powerPreference: 'high-performance' });
     this.renderer.setPixelRatio(this.software ? 1 : Math.min(globalThis.devicePixelRatio || 1, 2));
-    this.renderer.shadowMap.enabled = true;
+    // Software WebGL (SwiftShader/llvmpipe) shares the CPU with the training workers: no shadows there.
+    this.renderer.shadowMap.enabled = !this.software;
     this.renderer.shadowMap.type = THREE.PCFSoftShadowMap;
     this.renderer.domElement.tabIndex = 0;
     this.renderer.domElement.dataset.testid = 'viewer-canvas';
@@ -205,6 +209,8 @@ export class ViewerScene {
     }
   }
 
+  private lastRenderAt = 0;
+
   private readonly loop = (): void => {
     this.raf = requestAnimationFrame(this.loop);
     const version = this.source.version();
@@ -215,6 +221,10 @@ export class ViewerScene {
       this.dirty = true;
     }
     if (!this.dirty) return;
+    // On a software renderer, cap drawing at ~20 fps so the page and the workers keep their share of the CPU.
+    const now = performance.now();
+    if (this.software && now - this.lastRenderAt < SOFTWARE_FRAME_MS) return;
+    this.lastRenderAt = now;
     this.dirty = false;
     this.renderer.render(this.scene, this.camera);
     this.rendered++;

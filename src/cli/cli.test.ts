@@ -1,0 +1,64 @@
+/**
+ * The `dppo` CLI contract (design/architecture.md §4): one JSON object per line with --json, summary last,
+ * errors as {"error": …} with a non-zero exit. `info` runs through the real bin (as `npx dppo` does).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from './main';
+import { PACKAGE_ROOT } from './assets';
+
+let lines: string[] = [];
+beforeEach(() => {
+  lines = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterEach(() => vi.restoreAllMocks());
+
+const json = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('dppo CLI', () => {
+  it('`npx dppo info --json` reports MuJoCo engine 3.5.1, the tasks and bundled assets', () => {
+    vi.restoreAllMocks();
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dppo.mjs'), 'info', '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const info = out[out.length - 1];
+    expect(info.final).toBe(true);
+    expect(info.mujoco.engine).toBe('3.5.1');
+    expect(info.tasks).toEqual(expect.arrayContaining(['avoid-m1', 'avoid-m2', 'avoid-m3']));
+    expect(info.backends.find((b: { name: string }) => b.name === 'wasm').available).toBe(true);
+    expect(info.checkpoints).toContain('builtin:avoid-m2/diffusion-mlp');
+    expect(info.datasets).toContain('builtin:avoid-m2/train');
+  });
+
+  it('unknown commands and bad options fail with an {"error"} line and a non-zero exit', async () => {
+    expect(await main(['frobnicate', '--json'])).not.toBe(0);
+    expect(json().at(-1)).toEqual({ error: expect.stringContaining('unknown command') });
+    lines = [];
+    expect(await main(['finetune', '--task', 'avoid-m9', '--json'])).toBe(1);
+    expect(String(json().at(-1)?.error)).toMatch(/Unknown task "avoid-m9"/);
+    lines = [];
+    expect(await main(['finetune', '--task', 'avoid-m2', '--set', 'nonsense=1', '--json'])).toBe(1);
+    expect(String(json().at(-1)?.error)).toMatch(/Unknown fine-tuning setting "nonsense"/);
+  });
+
+  it('inspect describes the bundled dataset and rejects a corrupt checkpoint', async () => {
+    expect(await main(['inspect', 'builtin:avoid-m2/train', '--json'])).toBe(0);
+    const summary = json().at(-1)!;
+    expect(summary.kind).toBe('npz');
+    expect((summary.arrays as { name: string }[]).map((a) => a.name)).toEqual(expect.arrayContaining(['states', 'actions', 'traj_lengths']));
+    const dir = mkdtempSync(join(tmpdir(), 'dppo-cli-'));
+    const bad = join(dir, 'bad.safetensors');
+    writeFileSync(bad, readFileSync(join(PACKAGE_ROOT, 'package.json')));
+    lines = [];
+    expect(await main(['inspect', bad, '--json'])).toBe(1);
+    expect(json().at(-1)).toHaveProperty('error');
+  });
+});
