@@ -40,11 +40,6 @@ function windows(x: tf.Tensor3D, k: number): tf.Tensor3D {
 /** Stride-1 correlation of an already padded x [N, Lp, I] with kernel [k·I, O] (+ bias) → [N, Lp − k + 1, O]. */
 function correlate(x: tf.Tensor3D, k: number, kernel: tf.Tensor2D, bias: tf.Variable, stride = 1): tf.Tensor3D {
   const N = x.shape[0];
-  if ((globalThis as any).CONV2D) {
-    const [, Lp, I] = x.shape;
-    const y = tf.fused.conv2d({ x: tf.reshape(x, [N, 1, Lp, I]) as tf.Tensor4D, filter: tf.reshape(kernel, [1, k, I, kernel.shape[1]]) as tf.Tensor4D, strides: [1, stride], pad: 'valid', bias });
-    return tf.reshape(y, [N, y.shape[2], kernel.shape[1]]);
-  }
   let w = windows(x, k);
   const full = w.shape[1];
   let L = full;

@@ -4,7 +4,8 @@ import { Rng } from '../core/rng';
 import { AdamW } from './adamw';
 import { Conv1d, ConvTranspose1d, freshKernel, GroupNorm } from './convBlocks';
 import { DiffusionUnetPolicy } from './diffusion';
-import { buildPolicy } from './index';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { buildPolicy, policyFromCheckpoint } from './index';
 import { exportParams, loadParams, paramCount } from './nn';
 import { initTf, tf } from './tfSetup';
 import { Unet1DNet } from './unet1d';
@@ -209,7 +210,7 @@ describe('Unet1DNet (spec §3.3)', () => {
 });
 
 describe('DiffusionUnetPolicy (diffusion-unet)', () => {
-  it('buildPolicy samples chains of the right shapes; weights round-trip through network/actor/actor_ft', () => {
+  it('buildPolicy samples chains of the right shapes; a fine-tuned checkpoint (actor/actor_ft) round-trips', () => {
     const p = buildPolicy(CFG, new Rng(11));
     expect(p).toBeInstanceOf(DiffusionUnetPolicy);
     p.prepareFinetune?.(4);
@@ -231,9 +232,13 @@ describe('DiffusionUnetPolicy (diffusion-unet)', () => {
     expect(w.has('network.final_conv.1.weight')).toBe(true);
     expect(w.has('actor.final_conv.1.weight')).toBe(true);
     expect(w.has('actor_ft.up_modules.0.2.conv.weight')).toBe(true);
-    const q = buildPolicy(CFG, new Rng(99));
-    q.prepareFinetune?.(4);
-    q.loadNamedWeights(w);
+    const normalization = {
+      obsMin: Float32Array.of(-1, -1, -1), obsMax: Float32Array.of(1, 1, 1),
+      actionMin: Float32Array.of(-1, -1), actionMax: Float32Array.of(1, 1),
+    };
+    const bytes = encodeCheckpoint({ actorConfig: CFG, normalization, weights: w, provenance: { ftDenoisingSteps: 4 } });
+    const q = policyFromCheckpoint(decodeCheckpoint(bytes), new Rng(99)).policy;
+    expect(q).toBeInstanceOf(DiffusionUnetPolicy);
     const evalActions = (pol: typeof p) => {
       const e = pol.sample(obs, { deterministic: true, recordChain: false, rng: new Rng(3) });
       const d = Float32Array.from(e.actions.dataSync());
