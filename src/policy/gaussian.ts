@@ -18,7 +18,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { GaussianMlpConfig } from '../config/model';
 import { UserError } from '../core/errors';
 import type { Rng } from '../core/rng';
-import { disposeParams, exportParams, loadParams, makeMlpHead, makeVariable, type MlpHead, type NamedWeights, type Param } from './nn';
+import { makeMlpHead, makeVariable, type MlpHead, type Param } from './nn';
+import { NetworkParamsPolicy } from './networkParams';
+
+export { logvarBoundWeights } from './networkParams';
 import type { LogProbOptions, Policy, SampleOptions, SampleResult } from './types';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -43,13 +46,7 @@ export function checkStdConfig(c: { stdMin: number; stdMax: number; stdInit: num
   if (c.actSteps > c.horizonSteps) throw new UserError(`actSteps (${c.actSteps}) cannot exceed horizonSteps (${c.horizonSteps}).`);
 }
 
-/** DPPO's non-trainable logvar bounds as exported scalars. */
-export function logvarBoundWeights(stdMin: number, stdMax: number, out: NamedWeights): void {
-  out.set('network.logvar_min', { shape: [], data: Float32Array.of(Math.log(stdMin * stdMin)) });
-  out.set('network.logvar_max', { shape: [], data: Float32Array.of(Math.log(stdMax * stdMax)) });
-}
-
-export class GaussianMlpPolicy implements Policy {
+export class GaussianMlpPolicy extends NetworkParamsPolicy implements Policy {
   readonly ppoStepsPerSample = 1;
   readonly chainLength = 1;
   /** obs [B, To·Do] → pre-tanh mean [B, Ta·Da]. */
@@ -64,6 +61,7 @@ export class GaussianMlpPolicy implements Policy {
     readonly config: GaussianMlpConfig,
     rng: Rng,
   ) {
+    super();
     checkStdConfig(config);
     const { obsDim, condSteps, horizonSteps: Ta, actionDim: Da } = config;
     this.obsFlat = condSteps * obsDim;
@@ -73,7 +71,7 @@ export class GaussianMlpPolicy implements Policy {
     this.logvarMax = Math.log(config.stdMax * config.stdMax);
   }
 
-  private params(): Param[] {
+  protected params(): Param[] {
     return [...this.meanNet.params(), { key: 'logvar', variable: this.logvar, transposed: false }];
   }
 
@@ -135,27 +133,5 @@ export class GaussianMlpPolicy implements Policy {
   /** BC pre-training loss (DPPO GaussianModel.loss): −mean of the unclamped element log-densities over the whole chunk. */
   bcLoss(obs: tf.Tensor2D, actions: tf.Tensor3D, _rng: Rng): tf.Scalar {
     return tf.tidy(() => tf.neg(tf.mean(this.elementLogProb(obs, actions))) as tf.Scalar);
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.params().map((p) => p.variable);
-  }
-
-  pretrainVariables(): tf.Variable[] {
-    return this.trainableVariables();
-  }
-
-  namedWeights(): NamedWeights {
-    const out = exportParams(this.params(), 'network.');
-    logvarBoundWeights(this.config.stdMin, this.config.stdMax, out);
-    return out;
-  }
-
-  loadNamedWeights(weights: NamedWeights): void {
-    loadParams(this.params(), weights, 'network.');
-  }
-
-  dispose(): void {
-    disposeParams(this.params());
   }
 }

@@ -27,8 +27,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { GmmMlpConfig } from '../config/model';
 import { UserError } from '../core/errors';
 import type { Rng } from '../core/rng';
-import { LOGPROB_MAX, LOGPROB_MIN, checkStdConfig, logvarBoundWeights, normalLogDensity } from './gaussian';
-import { disposeParams, exportParams, loadParams, makeMlpHead, makeVariable, type MlpHead, type NamedWeights, type Param } from './nn';
+import { LOGPROB_MAX, LOGPROB_MIN, checkStdConfig, normalLogDensity } from './gaussian';
+import { makeMlpHead, makeVariable, type MlpHead, type Param } from './nn';
+import { NetworkParamsPolicy } from './networkParams';
 import type { LogProbOptions, Policy, SampleOptions, SampleResult } from './types';
 
 /** `randn_clip_value` default when the caller gives none (as the Gaussian actor). */
@@ -44,7 +45,7 @@ export interface GmmParams {
   logWeights: tf.Tensor2D;
 }
 
-export class GmmMlpPolicy implements Policy {
+export class GmmMlpPolicy extends NetworkParamsPolicy implements Policy {
   readonly ppoStepsPerSample = 1;
   readonly chainLength = 1;
   /** obs → pre-tanh means [B, K_m·Ta·Da] */
@@ -61,6 +62,7 @@ export class GmmMlpPolicy implements Policy {
     readonly config: GmmMlpConfig,
     rng: Rng,
   ) {
+    super();
     checkStdConfig(config);
     if (!Number.isInteger(config.numModes) || config.numModes < 1) throw new UserError(`numModes must be an integer ≥ 1; got ${config.numModes}.`);
     const { obsDim, condSteps, horizonSteps: Ta, actionDim: Da, numModes: Km } = config;
@@ -72,7 +74,7 @@ export class GmmMlpPolicy implements Policy {
     this.logvarMax = Math.log(config.stdMax * config.stdMax);
   }
 
-  private params(): Param[] {
+  protected params(): Param[] {
     return [...this.meanNet.params(), { key: 'logvar', variable: this.logvar, transposed: false }, ...this.logitsNet.params()];
   }
 
@@ -142,27 +144,5 @@ export class GmmMlpPolicy implements Policy {
   /** BC loss: −mean over the batch of the normalised whole-chunk mixture log-density (unclamped). */
   bcLoss(obs: tf.Tensor2D, actions: tf.Tensor3D, _rng: Rng): tf.Scalar {
     return tf.tidy(() => tf.neg(tf.mean(this.normalisedLogDensity(obs, actions, this.config.horizonSteps))) as tf.Scalar);
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.params().map((p) => p.variable);
-  }
-
-  pretrainVariables(): tf.Variable[] {
-    return this.trainableVariables();
-  }
-
-  namedWeights(): NamedWeights {
-    const out = exportParams(this.params(), 'network.');
-    logvarBoundWeights(this.config.stdMin, this.config.stdMax, out);
-    return out;
-  }
-
-  loadNamedWeights(weights: NamedWeights): void {
-    loadParams(this.params(), weights, 'network.');
-  }
-
-  dispose(): void {
-    disposeParams(this.params());
   }
 }
