@@ -120,9 +120,9 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
       const route = href.replace(/^#\/?/, '').split('?')[0];
       assert.ok(routes.includes(route), `link ${href} leads to no page`);
     }
-    // The viewer comes back alive after leaving and returning to Experiments.
+    // The viewer comes back alive (with whichever scene was loaded) after leaving and returning to Experiments.
     await page.getByTestId('nav-experiments').click();
-    await page.locator('[data-testid="viewer"][data-scene="demo"]').waitFor();
+    await page.locator('[data-testid="viewer"]:not([data-scene=""])').waitFor();
     await page.keyboard.press('?');
     await page.getByTestId('help-dialog').waitFor();
     await page.keyboard.press('Escape');

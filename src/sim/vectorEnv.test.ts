@@ -27,8 +27,8 @@ function avoidNormalizer(): Normalizer {
 
 describe('registry', () => {
   it('maps the three Avoid ids to the same avoiding-m5 env', async () => {
-    expect(taskIds()).toEqual(['avoid-m1', 'avoid-m2', 'avoid-m3']);
-    for (const id of taskIds()) {
+    expect(taskIds()).toEqual(['avoid-m1', 'avoid-m2', 'avoid-m3', 'two-goals']);
+    for (const id of ['avoid-m1', 'avoid-m2', 'avoid-m3']) {
       const t = getTask(id);
       expect(t.referenceEnv).toBe('avoiding-m5');
       expect(t.spec).toMatchObject({ obsDim: 4, actDim: 2, maxEpisodeSteps: 100, bestRewardThresholdForSuccess: 2 });
