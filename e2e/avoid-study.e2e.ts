@@ -1,13 +1,14 @@
 /**
  * The Avoid study as a user does it (issue "Must show"): open a shared link with a tiny DPPO config, press
  * Start, watch the learning curves grow for at least two iterations, see the env paths in the trajectory
- * plot, open the Inspector and see action clouds at several denoising steps, and find the run again after
- * a reload. Runs against the built app with the real training worker, MuJoCo and tfjs.
+ * plot, open the Inspector and see action clouds at several denoising steps, find the run again after a
+ * reload, and pre-train a policy from the bundled demos whose checkpoint the experiment can then select.
+ * Runs against the built app with the real training worker, MuJoCo and tfjs.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { artifactPath, BASE_URL, collectErrors, launch, openApp, type Browser } from './helpers';
+import { artifactPath, BASE_URL, collectErrors, launch, openApp, waitBackend, type Browser } from './helpers';
 
 /** A config where one iteration takes seconds: 8 envs × 25 chunk steps, one epoch of 500-item minibatches. */
 const LINK = '#/experiments?task=avoid-m2&algo=dppo&preset=laptop&seed=0&nEnvs=8&nSteps=25&batchSize=500&updateEpochs=1&nTrainItr=3';
@@ -103,6 +104,31 @@ describe('Avoid study: DPPO fine-tuning, curves, trajectories, action clouds', {
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-charts/success_rate"]')?.getAttribute('data-points') ?? 0) >= 2, undefined, {
       timeout: 30_000,
     });
+    assert.deepEqual(errors, []);
+  });
+
+  it('pre-trains from the demos for one epoch and offers the result as the pre-trained policy', async () => {
+    await waitBackend(page);
+    assert.equal(await page.getByTestId('pretrain-kind').inputValue(), 'diffusion-mlp');
+    await page.getByTestId('pretrain-epochs').fill('1');
+    const t0 = Date.now();
+    await page.getByTestId('pretrain-start').click();
+    await page.getByTestId('pretrain-progress').waitFor({ timeout: 30_000 });
+    assert.ok(await page.getByTestId('run-start').isDisabled(), 'fine-tuning waits while pre-training runs');
+    await page.locator('[data-testid="pretrain-progress"][data-status="done"]').waitFor({ timeout: 420_000 });
+    const seconds = (Date.now() - t0) / 1000;
+    assert.equal(await attrNumber(page, 'pretrain-progress', 'data-epochs'), 1);
+    const bar = page.locator('[data-testid="pretrain-progress"] [role="progressbar"]');
+    assert.equal(await bar.getAttribute('aria-valuenow'), await bar.getAttribute('aria-valuemax'));
+    assert.match((await bar.locator('.xp-overall-fill').getAttribute('style')) ?? '', /width: 100%/);
+    assert.equal(await attrNumber(page, 'pretrain-loss-chart', 'data-points'), 1);
+    const select = page.getByTestId('checkpoint');
+    const labels = await select.locator('option').allInnerTexts();
+    assert.ok(labels.some((l) => /^this session's pre-trained diffusion-mlp \(loss [\d.e-]+/.test(l)), `checkpoint options: ${labels.join(' | ')}`);
+    assert.match(await select.inputValue(), /^session:pre-/);
+    assert.ok(await page.getByTestId('run-start').isEnabled(), 'fine-tuning can start again');
+    console.log(`pre-training: 1 epoch in ${seconds.toFixed(1)} s (including dataset load)`);
+    await page.getByTestId('pretrain-panel-box').screenshot({ path: artifactPath('avoid-study-pretrain.png') });
     assert.deepEqual(errors, []);
   });
 });

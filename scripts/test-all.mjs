@@ -9,6 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** name → commands run in sequence (a step fails at its first failing command). */
 const STEPS = [
+  { name: 'static (tsc, eslint layer rules)', commands: [['npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']], ['npx', ['eslint', 'src', 'e2e', 'bench', 'scripts']]] },
   { name: 'unit (vitest)', commands: [['npx', ['vitest', 'run']]] },
   {
     name: 'e2e (Chromium, built app)',

@@ -5,9 +5,9 @@
  * mounted, the current policy is re-sampled after every iteration of the active run.
  */
 import { create } from 'zustand';
-import { defaultCheckpointFor } from '../data/builtins';
 import type { InspectResult, PolicyRef, TrainResponse } from '../workers/protocol';
 import { useExperiment } from './experiment';
+import { selectedCheckpoint } from './pretrain';
 import { isLive, useRuns } from './runs';
 import { listenTrain, trainPort } from './trainPort';
 
@@ -79,7 +79,7 @@ function currentTarget(): { runId: string | null; checkpoint: string } {
   const run = activeRunId ? runs[activeRunId] : null;
   if (run && run.status !== 'error') return { runId: run.id, checkpoint: run.checkpoint };
   const { task, algo } = useExperiment.getState();
-  return { runId: null, checkpoint: defaultCheckpointFor(task, algo) };
+  return { runId: null, checkpoint: selectedCheckpoint(task, algo) };
 }
 
 /** Asks the worker for new clouds of the given policies at the chosen state. */

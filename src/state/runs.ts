@@ -271,8 +271,10 @@ function onEvent(runId: string, ev: TrainEvent): void {
 }
 
 function onTrainResponse(r: TrainResponse): void {
-  if (r.type === 'event') onEvent(r.runId, r.event);
-  else if (r.type === 'error' && r.runId && r.requestId === undefined) {
+  // Events of jobs that are not fine-tuning runs (pre-training, state/pretrain.ts) are not ours.
+  if (r.type === 'event') {
+    if (useRuns.getState().runs[r.runId]) onEvent(r.runId, r.event);
+  } else if (r.type === 'error' && r.runId && r.requestId === undefined) {
     const run = useRuns.getState().runs[r.runId];
     if (run && isLive(run.status)) patchRun(r.runId, { status: 'error', error: r.message });
   }

@@ -44,10 +44,19 @@ export interface PretrainOptions {
   /** Before this epoch the EMA is a copy of the model. */
   epochStartEma: number;
   seed: number;
+  /** Cap on gradient steps per epoch (default: one pass over the items). For quick tests and smoke runs. */
+  batchesPerEpoch?: number;
   provenance?: Record<string, unknown>;
   sink?: TrainEventSink;
+  /**
+   * Checked after every epoch and, within an epoch, about every YIELD_MS (so a worker sees pause/stop
+   * messages during long epochs); a stop mid-epoch ends training with the weights so far.
+   */
   control?: RunControl;
 }
+
+/** Longest stretch of gradient steps between yields to the event loop (and `progress` events). */
+const YIELD_MS = 250;
 
 export const BC_DEFAULTS = {
   batchSize: 128,
@@ -72,7 +81,8 @@ export function chunkStarts(trajLengths: ArrayLike<number>, horizon: number): In
   return Int32Array.from(starts);
 }
 
-export async function pretrainBc(opts: PretrainOptions): Promise<{ checkpoint: Checkpoint; finalLoss: number }> {
+/** `epochsDone` < `opts.epochs` when stopped early; `finalLoss` is the mean loss of the last full epoch (NaN if none). */
+export async function pretrainBc(opts: PretrainOptions): Promise<{ checkpoint: Checkpoint; finalLoss: number; epochsDone: number }> {
   const { actorConfig: cfg, dataset } = opts;
   const control = opts.control ?? alwaysRun;
   const { obsDim: Do, actionDim: Da, horizonSteps: Ta } = cfg;
@@ -86,21 +96,39 @@ export async function pretrainBc(opts: PretrainOptions): Promise<{ checkpoint: C
   const rng = new Rng(opts.seed);
   const policy = buildPolicy(cfg, rng.fork());
   const vars = policy.pretrainVariables();
-  const ema = vars.map((v) => tf.variable(v.clone(), false));
+  const ema = vars.map((v) => {
+    const copy = v.clone();
+    const e = tf.variable(copy, false);
+    copy.dispose(); // the variable holds its own reference to the data
+    return e;
+  });
   const opt = new AdamW(vars, { lr: opts.lr, weightDecay: opts.weightDecay });
-  const sched = new CosineAnnealingWarmupRestarts({ firstCycleSteps: opts.epochs, maxLr: opts.lr, minLr: opts.minLr, warmupSteps: opts.warmupEpochs });
+  // A run shorter than the warm-up (e.g. a 1-epoch smoke run) skips it: the schedule needs warmup < cycle.
+  const warmupSteps = Math.max(0, Math.min(opts.warmupEpochs, opts.epochs - 1));
+  const sched = new CosineAnnealingWarmupRestarts({ firstCycleSteps: opts.epochs, maxLr: opts.lr, minLr: opts.minLr, warmupSteps });
   const B = Math.min(opts.batchSize, starts.length);
-  const perEpoch = Math.max(1, Math.floor(starts.length / B));
+  const fullEpoch = Math.max(1, Math.floor(starts.length / B));
+  const perEpoch = opts.batchesPerEpoch ? Math.max(1, Math.min(fullEpoch, Math.floor(opts.batchesPerEpoch))) : fullEpoch;
   const obsBatch = new Float32Array(B * Do);
   const actBatch = new Float32Array(B * Ta * Da);
   let step = 0;
   let finalLoss = NaN;
+  let epochsDone = 0;
+  let emaStarted = false;
+  let lastYield = performance.now();
   try {
     for (let epoch = 0; epoch < opts.epochs && !control.stopped; epoch++) {
       opt.lr = sched.lr;
       const perm = rng.permutation(starts.length);
       let lossSum = 0;
-      for (let b = 0; b < perEpoch; b++) {
+      let b = 0;
+      for (; b < perEpoch; b++) {
+        if (performance.now() - lastYield > YIELD_MS) {
+          opts.sink?.({ type: 'progress', phase: 'pretrain', itr: epoch, fraction: b / perEpoch });
+          await control.checkpoint();
+          lastYield = performance.now();
+          if (control.stopped) break;
+        }
         for (let m = 0; m < B; m++) {
           const s = starts[perm[b * B + m]];
           obsBatch.set(dataset.states.subarray(s * Do, (s + 1) * Do), m * Do);
@@ -116,25 +144,33 @@ export async function pretrainBc(opts: PretrainOptions): Promise<{ checkpoint: C
         lossSum += (await loss.data())[0];
         loss.dispose();
         step++;
-        if (step % opts.emaEvery === 0) updateEma(ema, vars, epoch < opts.epochStartEma ? 0 : opts.emaDecay);
+        if (step % opts.emaEvery === 0) {
+          const decay = epoch < opts.epochStartEma ? 0 : opts.emaDecay;
+          updateEma(ema, vars, decay);
+          emaStarted ||= decay > 0;
+        }
       }
+      if (b < perEpoch) break; // stopped mid-epoch
       finalLoss = lossSum / perEpoch;
+      epochsDone = epoch + 1;
       if (!Number.isFinite(finalLoss)) throw new UserError(`Pre-training diverged at epoch ${epoch} (loss ${finalLoss}); lower the learning rate.`);
       opts.sink?.({ type: 'pretrain-epoch', epoch, totalEpochs: opts.epochs, loss: finalLoss, lr: sched.lr, wallS: (performance.now() - t0) / 1000 });
       sched.step();
       await control.checkpoint();
+      lastYield = performance.now();
     }
-    // Export the EMA weights (what fine-tuning loads, §6.4).
-    if (opts.epochs <= opts.epochStartEma) updateEma(ema, vars, 0);
+    // Export the EMA weights (what fine-tuning loads, §6.4); before the EMA started they are the model's.
+    if (!emaStarted) updateEma(ema, vars, 0);
     vars.forEach((v, i) => v.assign(ema[i]));
     return {
       checkpoint: {
         actorConfig: cfg,
         normalization: opts.normalization,
         weights: policy.namedWeights(),
-        provenance: { ...opts.provenance, epochs: opts.epochs, final_loss: finalLoss, steps: step, seed: opts.seed },
+        provenance: { ...opts.provenance, epochs: epochsDone, final_loss: finalLoss, steps: step, seed: opts.seed },
       },
       finalLoss,
+      epochsDone,
     };
   } finally {
     ema.forEach((v) => v.dispose());

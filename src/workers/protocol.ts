@@ -39,6 +39,9 @@ export interface BackendReport {
 /** Which policy an inspector request samples: the pre-trained (frozen base) or the current fine-tuned one. */
 export type PolicyRef = 'pretrained' | 'current';
 
+/** Policy kinds the workbench can pre-train from demos (Avoid presets, config/presets/avoid.ts). */
+export type PretrainPolicyKind = 'diffusion-mlp' | 'gaussian-mlp' | 'gmm-mlp';
+
 export type TrainRequest =
   | { type: 'init'; version: number; backend: BackendName | 'auto' }
   | { type: 'set-backend'; backend: BackendName | 'auto' }
@@ -46,8 +49,30 @@ export type TrainRequest =
       type: 'start-finetune';
       runId: string;
       config: FinetuneConfig;
-      /** 'builtin:avoid-m2/diffusion-mlp' or an uploaded checkpoint's bytes. */
+      /**
+       * 'builtin:avoid-m2/diffusion-mlp', 'session:<runId>' (pre-trained in this worker, see
+       * start-pretrain) or an uploaded checkpoint's bytes.
+       */
       checkpoint: string | ArrayBuffer;
+    }
+  /**
+   * Behaviour cloning from demos (spec §6.5). Emits 'progress' (phase 'pretrain') and 'pretrain-epoch'
+   * events; pause/resume/stop apply. The result stays in the worker as 'session:<runId>', named by the
+   * 'done' summary (`checkpoint`, `final_loss`, `epochs`); a stop keeps the epochs done so far.
+   */
+  | {
+      type: 'start-pretrain';
+      runId: string;
+      task: string;
+      policy: PretrainPolicyKind;
+      epochs: number;
+      seed: number;
+      /** Default 'builtin:<task>/train' (its normalization.npz is read alongside). */
+      dataset?: string;
+      /** Default BC_DEFAULTS.batchSize (128). */
+      batchSize?: number;
+      /** Cap on gradient steps per epoch (default: a full pass); for tests and smoke runs. */
+      batchesPerEpoch?: number;
     }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
@@ -57,6 +82,7 @@ export type TrainRequest =
       requestId: number;
       /** Run whose policies to sample; when none is running, the checkpoint named here is used. */
       runId: string | null;
+      /** 'builtin:…' or 'session:…' ref. */
       checkpoint: string;
       policy: PolicyRef;
       /** Raw observation [Do] (Avoid: [desired x, desired y, tip x, tip y]). */

@@ -3,9 +3,12 @@
  * from an uploaded checkpoint emits start/progress/iteration/paths/done; pause holds the loop, resume and
  * stop release it; the inspector returns K+1 clouds in raw units for the pre-trained and current policy;
  * nothing leaks tensors. Uses the tiny "two-goals" task so it runs in seconds.
+ * Pre-training runs on the bundled avoid-m2 demos (read from public/) with a budget of a few gradient
+ * steps, and its `session:` checkpoint then fine-tunes one small Avoid iteration.
  */
+import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { avoidReferencePreset } from '../config/presets/avoid';
 import { resolveFinetuneConfig, type FinetuneConfig } from '../config/finetune';
 import type { DiffusionMlpConfig } from '../config/model';
@@ -15,7 +18,10 @@ import { buildPolicy } from '../policy/index';
 import { initTf } from '../policy/tfSetup';
 import type { TrainEvent } from '../train/events';
 import type { InspectResult, TrainResponse } from './protocol';
+import { setAssetReader } from './runAssets';
 import { handleRunMessage } from './trainRuns';
+
+const PUBLIC = new URL('../../public/', import.meta.url);
 
 const actor: DiffusionMlpConfig = {
   kind: 'diffusion-mlp',
@@ -169,5 +175,79 @@ describe('trainRuns (train worker run handling)', () => {
     await new Promise((r) => setTimeout(r, 0)); // the loop has returned after 'done'
     handleRunMessage({ type: 'stop', runId: 'b' }, rec.post);
     expect(await rec.until((r) => r.type === 'error' && r.runId === 'b')).toMatchObject({ message: expect.stringMatching(/not active/) });
+  });
+});
+
+describe('trainRuns: pre-training from the bundled demos', () => {
+  let flat = -1;
+  beforeAll(async () => {
+    await initTf('cpu');
+    setAssetReader(async (path) => new Uint8Array(await readFile(new URL(path, PUBLIC))));
+  });
+  afterAll(() => setAssetReader(null));
+
+  const pretrain = (runId: string, epochs: number, policy: 'diffusion-mlp' | 'gaussian-mlp' = 'diffusion-mlp') =>
+    ({ type: 'start-pretrain', runId, task: 'avoid-m2', policy, epochs, seed: 0, batchSize: 16, batchesPerEpoch: 2 }) as const;
+
+  it('pre-trains on avoid-m2, reports every epoch and keeps the checkpoint as session:<runId>', async () => {
+    const rec = recorder();
+    handleRunMessage(pretrain('p1', 2), rec.post);
+    const done = await rec.until(isEvent('p1', 'done'));
+    const epochs = rec.events('p1').flatMap((e) => (e.type === 'pretrain-epoch' ? [e] : []));
+    expect(epochs.map((e) => [e.epoch, e.totalEpochs])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
+    for (const e of epochs) expect(e.loss).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(done).toMatchObject({ event: { summary: { checkpoint: 'session:p1', epochs: 2, total_epochs: 2, stopped: false, policy: 'diffusion-mlp' } } });
+    const summary = (done as { event: { summary: Record<string, unknown> } }).event.summary;
+    expect(summary.final_loss).toBe(epochs[1].loss);
+    // The inspector samples the session checkpoint on its own: K + 1 = 21 clouds.
+    handleRunMessage({ type: 'inspect', requestId: 21, runId: null, checkpoint: 'session:p1', policy: 'pretrained', obs: [0.525, -0.28, 0.525, -0.28], n: 8, seed: 0 }, rec.post);
+    const res = (await rec.until((r) => r.type === 'inspect-result' && r.result.requestId === 21)) as { result: InspectResult };
+    expect(res.result.steps).toHaveLength(21);
+    expect(res.result.steps.every((s) => s.every(Number.isFinite))).toBe(true);
+    flat = tf.memory().numTensors;
+  });
+
+  it('pauses, resumes and stops pre-training, refusing a second job meanwhile', async () => {
+    const rec = recorder();
+    handleRunMessage({ ...pretrain('p2', 500), batchesPerEpoch: 1 }, rec.post);
+    await rec.until(isEvent('p2', 'pretrain-epoch'));
+    handleRunMessage(pretrain('p3', 1), rec.post);
+    expect(await rec.until(isEvent('p3', 'error'))).toMatchObject({ event: { message: expect.stringMatching(/Pre-training p2 is still going/) } });
+    handleRunMessage({ type: 'start-finetune', runId: 'f0', config: tinyConfig({ nTrainItr: 1 }), checkpoint: checkpointBytes() }, rec.post);
+    expect(await rec.until(isEvent('f0', 'error'))).toMatchObject({ event: { message: expect.stringMatching(/still going/) } });
+    handleRunMessage({ type: 'pause', runId: 'p2' }, rec.post);
+    await new Promise((r) => setTimeout(r, 300));
+    const held = rec.got.length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(rec.got.length).toBe(held);
+    handleRunMessage({ type: 'resume', runId: 'p2' }, rec.post);
+    const n = rec.events('p2').filter((e) => e.type === 'pretrain-epoch').length;
+    await rec.until((r) => isEvent('p2', 'pretrain-epoch')(r) && (r as { event: { epoch: number } }).event.epoch >= n);
+    handleRunMessage({ type: 'stop', runId: 'p2' }, rec.post);
+    const done = (await rec.until(isEvent('p2', 'done'))) as { event: { summary: Record<string, unknown> } };
+    const nEpochs = rec.events('p2').filter((e) => e.type === 'pretrain-epoch').length;
+    expect(done.event.summary).toMatchObject({ stopped: true, epochs: nEpochs, total_epochs: 500, checkpoint: 'session:p2' });
+    expect(nEpochs).toBeLessThan(500);
+    expect(tf.memory().numTensors).toBe(flat);
+  });
+
+  it('fine-tunes Avoid from the session checkpoint, then releases it all for the next job', async () => {
+    const rec = recorder();
+    const config = resolveFinetuneConfig(avoidReferencePreset('avoid-m2', 'dppo', 0), { nEnvs: 2, nSteps: 2, batchSize: 20, updateEpochs: 1, nTrainItr: 1 });
+    handleRunMessage({ type: 'start-finetune', runId: 'f1', config, checkpoint: 'session:p1' }, rec.post);
+    const done = await rec.until(isEvent('f1', 'done'), 90_000);
+    expect(done).toMatchObject({ event: { summary: { itr: 1, stopped: false } } });
+    expect(rec.events('f1').filter((e) => e.type === 'iteration')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 0)); // the loop has returned after 'done'
+    handleRunMessage({ type: 'start-finetune', runId: 'f2', config, checkpoint: 'session:nope' }, rec.post);
+    expect(await rec.until(isEvent('f2', 'error'))).toMatchObject({ event: { message: expect.stringMatching(/is gone/) } });
+    // The next job releases the fine-tuned policies; a Gaussian pre-training leaves nothing behind either.
+    handleRunMessage({ ...pretrain('p4', 1, 'gaussian-mlp'), batchesPerEpoch: 1 }, rec.post);
+    expect(await rec.until(isEvent('p4', 'done'))).toMatchObject({ event: { summary: { checkpoint: 'session:p4', policy: 'gaussian-mlp' } } });
+    expect(tf.memory().numTensors).toBe(flat);
   });
 });

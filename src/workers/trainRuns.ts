@@ -1,13 +1,13 @@
 /**
- * Run handling inside the train worker: start / pause / resume / stop of a fine-tuning run and the
- * action-cloud inspector (paper Fig. 11). train.worker.ts forwards every non-backend TrainRequest here;
- * everything the page sees leaves through `post` as TrainResponses (protocol.ts).
+ * Run handling inside the train worker: start / pause / resume / stop of a fine-tuning or pre-training
+ * run and the action-cloud inspector (paper Fig. 11). train.worker.ts forwards every non-backend
+ * TrainRequest here; everything the page sees leaves through `post` as TrainResponses (protocol.ts).
  *
- * One run at a time (2-core target). After a run ends its policies stay loaded so the inspector can still
- * compare pre-trained and fine-tuned; they are released when the next run starts.
+ * One long job at a time (2-core target), whichever its kind. After a fine-tuning run ends its policies
+ * stay loaded so the inspector can still compare pre-trained and fine-tuned; they are released when the
+ * next job starts. A pre-training job leaves its checkpoint as `session:<runId>` (pretrainJob.ts).
  *
- * Asset URLs: builtin checkpoints are fetched from `<app base>/<resolveBuiltin(ref).path>`, the app base
- * being derived from the worker's own location (assetBase.ts: `<app>/assets/` in a build, `/` in dev).
+ * Assets (bundled checkpoints and datasets, session checkpoints) come from runAssets.ts.
  *
  * Legend: n inspector chains, S recorded steps (K+1 for diffusion, 1 otherwise), Ta horizon, Da action
  * dim, Do obs dim.
@@ -15,8 +15,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
 import { UserError } from '../core/errors';
-import { isBuiltin, resolveBuiltin } from '../data/builtins';
-import { decodeCheckpoint, type Checkpoint } from '../policy/checkpoint';
 import { policyFromCheckpoint } from '../policy/index';
 import type { Normalizer } from '../policy/normalizer';
 import type { Policy, SampleOptions } from '../policy/types';
@@ -24,8 +22,10 @@ import { setMujocoVendorBase } from '../sim/mujoco';
 import { PausableControl } from '../train/control';
 import type { TrainEvent } from '../train/events';
 import { finetunePpo, type FinetuneHandles, type FinetuneResult } from '../train/finetunePpo';
-import { appBaseUrl, vendorUrl } from './assetBase';
+import { vendorUrl } from './assetBase';
+import { runPretrainJob } from './pretrainJob';
 import type { InspectResult, TrainRequest, TrainResponse } from './protocol';
+import { loadCheckpoint } from './runAssets';
 
 /** Every TrainRequest except the backend ones, which train.worker.ts handles itself. */
 export type RunRequest = Exclude<TrainRequest, { type: 'init' } | { type: 'set-backend' }>;
@@ -37,6 +37,7 @@ const DEFAULT_SAMPLING = { minSamplingDenoisingStd: 0.1, randnClipValue: 3 };
 
 interface RunSlot {
   runId: string;
+  kind: 'finetune' | 'pretrain';
   control: PausableControl;
   handles: FinetuneHandles | null;
   result: FinetuneResult | null;
@@ -53,51 +54,35 @@ interface Standalone {
 
 let slot: RunSlot | null = null;
 let standalone: Standalone | null = null;
-const checkpoints = new Map<string, Promise<Checkpoint>>();
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function fetchCheckpoint(ref: string): Promise<Checkpoint> {
-  if (!isBuiltin(ref)) throw new UserError(`Checkpoint "${ref}" is not a bundled one; upload its file instead.`);
-  const url = new URL(resolveBuiltin(ref).path, appBaseUrl()).href;
-  const res = await fetch(url);
-  // A dev server answers a missing file with index.html (200, text/html): treat it as missing too.
-  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) {
-    throw new UserError(`The bundled checkpoint ${ref} is missing from this build (${url}); rebuild after generating the checkpoints.`);
-  }
-  return decodeCheckpoint(new Uint8Array(await res.arrayBuffer()));
+function emitterFor(runId: string, post: PostTrain): (event: TrainEvent) => void {
+  return (event) => post({ type: 'event', runId, event: event.type === 'start' ? { ...event, runId } : event });
 }
 
-function loadCheckpoint(ref: string | ArrayBuffer): Promise<Checkpoint> {
-  if (typeof ref !== 'string') return Promise.resolve(decodeCheckpoint(new Uint8Array(ref)));
-  let p = checkpoints.get(ref);
-  if (!p) {
-    p = fetchCheckpoint(ref);
-    checkpoints.set(ref, p);
-    p.catch(() => checkpoints.delete(ref));
+/**
+ * Takes the single job slot for a new run, releasing what the previous run kept; null (and an error event
+ * for the new run) while another job is still going.
+ */
+function claimSlot(runId: string, kind: RunSlot['kind'], sampling: RunSlot['sampling'], emit: (e: TrainEvent) => void): RunSlot | null {
+  if (slot && !slot.finished) {
+    const what = slot.kind === 'pretrain' ? 'Pre-training' : 'Run';
+    emit({ type: 'error', message: `${what} ${slot.runId} is still going; stop it before starting another.` });
+    return null;
   }
-  return p;
+  slot?.result?.dispose();
+  slot = { runId, kind, control: new PausableControl(), handles: null, result: null, finished: false, sampling };
+  return slot;
 }
 
 async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, post: PostTrain): Promise<void> {
   const { runId, config } = msg;
-  const emit = (event: TrainEvent): void => post({ type: 'event', runId, event: event.type === 'start' ? { ...event, runId } : event });
-  if (slot && !slot.finished) {
-    emit({ type: 'error', message: `Run ${slot.runId} is still going; stop it before starting another.` });
-    return;
-  }
-  slot?.result?.dispose();
-  const mine: RunSlot = {
-    runId,
-    control: new PausableControl(),
-    handles: null,
-    result: null,
-    finished: false,
-    sampling: { minSamplingDenoisingStd: config.minSamplingDenoisingStd, randnClipValue: config.randnClipValue },
-  };
-  slot = mine;
+  const emit = emitterFor(runId, post);
+  const mine = claimSlot(runId, 'finetune', { minSamplingDenoisingStd: config.minSamplingDenoisingStd, randnClipValue: config.randnClipValue }, emit);
+  if (!mine) return;
   try {
     if (typeof self !== 'undefined' && self.location) setMujocoVendorBase(vendorUrl('mujoco'));
     emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: 'loading checkpoint and environments' });
@@ -113,6 +98,19 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
     });
   } catch (err) {
     mine.handles = null; // the loop released its policies on the way out
+    emit({ type: 'error', message: message(err) });
+  } finally {
+    mine.finished = true;
+  }
+}
+
+async function startPretrain(msg: Extract<RunRequest, { type: 'start-pretrain' }>, post: PostTrain): Promise<void> {
+  const emit = emitterFor(msg.runId, post);
+  const mine = claimSlot(msg.runId, 'pretrain', DEFAULT_SAMPLING, emit);
+  if (!mine) return;
+  try {
+    await runPretrainJob(msg, emit, mine.control);
+  } catch (err) {
     emit({ type: 'error', message: message(err) });
   } finally {
     mine.finished = true;
@@ -218,6 +216,9 @@ export function handleRunMessage(msg: RunRequest, post: PostTrain): void {
   switch (msg.type) {
     case 'start-finetune':
       void startRun(msg, post);
+      return;
+    case 'start-pretrain':
+      void startPretrain(msg, post);
       return;
     case 'pause':
     case 'resume':

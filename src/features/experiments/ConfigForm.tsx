@@ -3,7 +3,6 @@
  * and collapsible. Every change is written to the URL hash at once, so the link shares the experiment.
  */
 import { useMemo, useState } from 'react';
-import { defaultCheckpointFor } from '../../data/builtins';
 import { AVOID_TASKS, type AvoidTaskId, type PresetName } from '../../config/presets/avoid';
 import type { Algo } from '../../config/finetune';
 import {
@@ -18,6 +17,7 @@ import {
   setOverride,
   useExperiment,
 } from '../../state/experiment';
+import { checkpointOptions, selectCheckpoint, selectedCheckpoint, usePretrain } from '../../state/pretrain';
 import { Button } from '../../ui/Button';
 import { ParamField } from './ParamField';
 import { PARAM_GROUPS } from './paramMeta';
@@ -34,6 +34,10 @@ export function ConfigForm() {
   const seed = useExperiment((s) => s.seed);
   const overrides = useExperiment((s) => s.overrides);
   const linkProblems = useExperiment((s) => s.linkProblems);
+  const sessionCheckpoints = usePretrain((s) => s.sessionCheckpoints);
+  const chosen = usePretrain((s) => s.chosen);
+  const ckptOptions = useMemo(() => checkpointOptions(task, algo, sessionCheckpoints), [task, algo, sessionCheckpoints]);
+  const ckpt = selectedCheckpoint(task, algo, { chosen, sessionCheckpoints });
   const base = useMemo(() => presetConfig({ task, algo, preset, seed }), [task, algo, preset, seed]);
   const ref = useMemo(() => referenceConfig({ task, algo, seed }), [task, algo, seed]);
   const [copied, setCopied] = useState(false);
@@ -95,9 +99,16 @@ export function ConfigForm() {
         </select>
       </label>
       <p className="hint xp-note">{PRESET_NOTES[preset]}</p>
-      <p className="hint xp-note">
-        pre-trained policy <span className="mono">{defaultCheckpointFor(task, algo)}</span>
-      </p>
+      <label className="xp-field wide">
+        <span>pre-trained policy</span>
+        <select value={ckpt} onChange={(e) => selectCheckpoint(task, algo, e.target.value)} data-testid="checkpoint" title={ckpt}>
+          {ckptOptions.map((o) => (
+            <option key={o.ref} value={o.ref}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </label>
       {linkProblems.length ? (
         <div className="xp-problems" role="alert">
           The shared link had settings that were ignored: {linkProblems.join('; ')}.

@@ -1,5 +1,5 @@
 /**
- * Experiments (home): left, run controls with progress and the experiment form; centre, the 3-D view of
+ * Experiments (home): left, run controls with progress, pre-training from demos and the experiment form; centre, the 3-D view of
  * one env, the learning curves and the run list; right, the trajectory plot of the current iteration
  * (Fig. 9) and the compact action-cloud inspector (Fig. 11).
  */
@@ -16,6 +16,7 @@ import { Viewer } from '../viewer/Viewer';
 import { ViewerControls } from '../viewer/ViewerControls';
 import type { ViewerScene } from '../viewer/viewerScene';
 import { ConfigForm } from './ConfigForm';
+import { PretrainPanel } from './PretrainPanel';
 import { RunControls } from './RunControls';
 import { RunList } from './RunList';
 import './experiments.css';
@@ -47,6 +48,9 @@ export function ExperimentsView() {
       <aside className="xp-side">
         <Panel title="Run" testId="run-panel">
           <RunControls />
+        </Panel>
+        <Panel title="Pre-train from demos" testId="pretrain-panel-box">
+          <PretrainPanel />
         </Panel>
         <Panel title="Experiment" className="xp-form-panel">
           <ConfigForm />

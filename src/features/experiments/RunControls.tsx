@@ -3,9 +3,9 @@
  * (phases rollout → values → update) with time estimates, and Space as the run/pause shortcut.
  */
 import { useEffect, useRef, useState } from 'react';
-import { defaultCheckpointFor } from '../../data/builtins';
 import { useApp } from '../../state/app';
 import { configOf, useExperiment, settingsOf } from '../../state/experiment';
+import { isPretrainLive, selectedCheckpoint, usePretrain } from '../../state/pretrain';
 import { isLive, pauseRun, resumeRun, startRun, stopRun, timeEstimate, useRuns, type Run, type RunProgress } from '../../state/runs';
 import { Button } from '../../ui/Button';
 import { Kbd } from '../../ui/Kbd';
@@ -21,7 +21,7 @@ export function useFormConfig() {
   }
 }
 
-function fmtDuration(ms: number | null): string {
+export function fmtDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '…';
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
@@ -110,11 +110,12 @@ export function RunControls() {
   const progress = useRuns((s) => s.progress);
   const workerReady = useApp((s) => s.backend.report !== null);
   const backendError = useApp((s) => s.backend.error);
+  const pretraining = usePretrain((s) => isPretrainLive(s.job));
   const live = !!activeRun && isLive(activeRun.status);
   const paused = activeRun?.status === 'paused';
 
   const start = () => {
-    if (config && !live) startRun(config, defaultCheckpointFor(config.task, config.algo), preset);
+    if (config && !live && !isPretrainLive(usePretrain.getState().job)) startRun(config, selectedCheckpoint(config.task, config.algo), preset);
   };
   const startRef = useRef(start);
   startRef.current = start;
@@ -140,7 +141,7 @@ export function RunControls() {
     <div className="xp-controls">
       <div className="xp-buttons">
         {!live ? (
-          <Button variant="primary" onClick={start} disabled={!config || !workerReady} data-testid="run-start" title="Start fine-tuning (Space)">
+          <Button variant="primary" onClick={start} disabled={!config || !workerReady || pretraining} data-testid="run-start" title="Start fine-tuning (Space)">
             Start
           </Button>
         ) : (
@@ -160,6 +161,7 @@ export function RunControls() {
           {error}
         </p>
       ) : null}
+      {pretraining && !live ? <p className="hint">Pre-training is going; fine-tuning can start when it ends.</p> : null}
       {!workerReady ? <p className="hint">{backendError ?? 'Starting the training worker…'}</p> : null}
       {activeRun ? <RunProgressView run={activeRun} progress={progress?.runId === activeRun.id ? progress : null} /> : null}
     </div>

@@ -1,0 +1,61 @@
+/**
+ * A pre-training job inside the train worker (the browser twin of `dppo pretrain`, cli/commands/pretrain.ts):
+ * behaviour cloning of an Avoid-sized policy on a bundled demo dataset (spec/dppo-reference.md §6.5), then
+ * the EMA checkpoint is kept in the worker as `session:<runId>` for fine-tuning and the inspector.
+ */
+import type { ActorConfig } from '../config/model';
+import { avoidDiffusionActor, avoidGaussianActor, avoidGmmActor } from '../config/presets/avoid';
+import { UserError } from '../core/errors';
+import type { RunControl, TrainEventSink } from '../train/events';
+import { BC_DEFAULTS, pretrainBc } from '../train/pretrainBc';
+import type { PretrainPolicyKind, TrainRequest } from './protocol';
+import { keepSessionCheckpoint, loadBuiltinDataset } from './runAssets';
+
+export type PretrainRequest = Extract<TrainRequest, { type: 'start-pretrain' }>;
+
+const ACTORS: Record<PretrainPolicyKind, () => ActorConfig> = {
+  'diffusion-mlp': avoidDiffusionActor,
+  'gaussian-mlp': avoidGaussianActor,
+  'gmm-mlp': avoidGmmActor,
+};
+
+/** Runs the job to its end, emitting progress/pretrain-epoch events and a closing 'done'. Throws on failure. */
+export async function runPretrainJob(msg: PretrainRequest, emit: TrainEventSink, control: RunControl): Promise<void> {
+  const make = ACTORS[msg.policy];
+  if (!make) throw new UserError(`Pre-training supports ${Object.keys(ACTORS).join(', ')}, not "${String(msg.policy)}".`);
+  const epochs = Math.floor(msg.epochs);
+  if (!(epochs >= 1)) throw new UserError(`Pre-training needs at least 1 epoch (got ${msg.epochs}).`);
+  const actorConfig = make();
+  const dataRef = msg.dataset ?? `builtin:${msg.task}/train`;
+  emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: `loading ${dataRef}` });
+  const ds = await loadBuiltinDataset(dataRef);
+  if (ds.obsDim !== actorConfig.obsDim || ds.actDim !== actorConfig.actionDim) {
+    throw new UserError(`${dataRef} has obs dim ${ds.obsDim} and action dim ${ds.actDim}; the ${msg.policy} preset needs ${actorConfig.obsDim} and ${actorConfig.actionDim}.`);
+  }
+  const t0 = performance.now();
+  const { checkpoint, finalLoss, epochsDone } = await pretrainBc({
+    ...BC_DEFAULTS,
+    actorConfig,
+    dataset: { states: ds.obs, actions: ds.act, trajLengths: ds.episodeLengths },
+    normalization: ds.normalization,
+    epochs,
+    batchSize: msg.batchSize ?? BC_DEFAULTS.batchSize,
+    batchesPerEpoch: msg.batchesPerEpoch,
+    seed: msg.seed,
+    provenance: { command: 'workbench pretrain', task: msg.task, policy: msg.policy, data: dataRef },
+    sink: emit,
+    control,
+  });
+  const summary: Record<string, number | boolean | string> = {
+    task: msg.task,
+    policy: msg.policy,
+    epochs: epochsDone,
+    total_epochs: epochs,
+    final_loss: finalLoss,
+    wall_s: (performance.now() - t0) / 1000,
+    stopped: control.stopped,
+  };
+  // A stop before the first full epoch leaves nothing worth fine-tuning from.
+  if (epochsDone > 0) summary.checkpoint = keepSessionCheckpoint(msg.runId, checkpoint);
+  emit({ type: 'done', summary });
+}
