@@ -103,6 +103,17 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
     await page.keyboard.press('Escape');
   });
 
+  it('lists the bundled checkpoints and opens one for fine-tuning', async () => {
+    await page.getByTestId('nav-policies').click();
+    const rows = page.locator('[data-testid="bundled-checkpoints"] tbody tr');
+    await rows.first().waitFor({ timeout: 10_000 });
+    assert.equal(await rows.count(), 9);
+    await rows.filter({ hasText: 'builtin:avoid-m3/gmm-mlp' }).getByRole('link', { name: /fine-tune/ }).click();
+    await page.locator('main[data-route="experiments"]').waitFor({ timeout: 10_000 });
+    await page.getByTestId('task').and(page.locator('select')).waitFor();
+    assert.equal(await page.getByTestId('task').inputValue(), 'avoid-m3');
+  });
+
   it('reaches every page through the navigation (no dead links)', async () => {
     const hrefs = await page.locator('nav.nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     assert.equal(hrefs.length, 5);
