@@ -10,6 +10,7 @@
  * or, with gradients from `tf.variableGrads` (keyed by variable name): `opt.step(grads)`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAMW_KERNEL, fusedAdamWAvailable, type AdamWAttrs } from './wasmKernels';
 
 export interface AdamWOptions {
   lr: number;
@@ -54,6 +55,23 @@ export class AdamW {
     const stepSize = this.lr / (1 - b1 ** t);
     const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** t);
     const decay = 1 - this.lr * this.weightDecay;
+    if (fusedAdamWAvailable()) {
+      // One pass per tensor on wasm (wasmKernels/), bitwise equal to the ops below.
+      const attrs: AdamWAttrs = {
+        b1, omb1: 1 - b1, b2, omb2: 1 - b2, invSqrtBc2, eps: this.epsilon, stepSize, decay,
+      };
+      for (let i = 0; i < this.variables.length; i++) {
+        const p = this.variables[i];
+        const g = grads[p.name];
+        if (g === undefined) continue;
+        const outs = tf.engine().runKernel(ADAMW_KERNEL, { p, g, m: this.m[i], v: this.v[i] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        p.assign(outs[0]);
+        this.m[i].assign(outs[1]);
+        this.v[i].assign(outs[2]);
+        tf.dispose(outs);
+      }
+      return;
+    }
     tf.tidy(() => {
       for (let i = 0; i < this.variables.length; i++) {
         const p = this.variables[i];

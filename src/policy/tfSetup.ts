@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../core/errors';
+import { installWasmKernels, uninstallWasmKernels } from './wasmKernels';
 
 export { tf };
 
@@ -19,6 +20,11 @@ export interface InitTfOptions {
   wasmPath?: string;
   /** Browser only: wasm threads (tfjs caps this at hardwareConcurrency/2). */
   threads?: number;
+  /**
+   * wasm only: use our SIMD matMul/AdamW kernels (wasmKernels/) instead of XNNPACK's. Default true; false
+   * restores tfjs' kernels (benchmarks compare both).
+   */
+  fastKernels?: boolean;
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -27,7 +33,7 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
 export async function initTf(backend: BackendName, opts: InitTfOptions = {}): Promise<string> {
   if (isNode) tf.enableProdMode();
   if (tf.getBackend() === backend && tf.findBackend(backend) !== null) {
-    if (backend === 'wasm') patchWasmMatMul();
+    if (backend === 'wasm') await setUpWasm(opts);
     return backend;
   }
   if (backend === 'wasm' && !isNode) {
@@ -43,8 +49,14 @@ export async function initTf(backend: BackendName, opts: InitTfOptions = {}): Pr
   const ok = await tf.setBackend(backend);
   if (!ok) throw new UserError(`The tfjs "${backend}" backend failed to start here; try wasm or cpu.`);
   await tf.ready();
-  if (backend === 'wasm') patchWasmMatMul();
+  if (backend === 'wasm') await setUpWasm(opts);
   return tf.getBackend();
+}
+
+async function setUpWasm(opts: InitTfOptions): Promise<void> {
+  patchWasmMatMul();
+  if (opts.fastKernels === false) uninstallWasmKernels();
+  else await installWasmKernels();
 }
 
 

@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdamW } from '../adamw';
+import { initTf } from '../tfSetup';
+import { KERNEL_BINARIES } from './binary';
+import { compileKernelVariants } from './compile';
+import { uninstallWasmKernels, wasmKernelsInfo } from './index';
+
+/** Deterministic test data in [−1, 1). */
+function data(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** float64 reference of act(op(A)·op(B) + bias) for 2-D row-major inputs. */
+function reference(
+  a: Float32Array, aShape: number[], b: Float32Array, bShape: number[],
+  tA: boolean, tB: boolean, bias: Float32Array | null, relu: boolean,
+): { out: Float64Array; M: number; N: number; K: number } {
+  const [ar, ac] = aShape;
+  const [br, bc] = bShape;
+  const M = tA ? ac : ar;
+  const K = tA ? ar : ac;
+  const N = tB ? br : bc;
+  const out = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = bias ? bias[j] : 0;
+      for (let k = 0; k < K; k++) s += (tA ? a[k * ac + i] : a[i * ac + k]) * (tB ? b[j * bc + k] : b[k * bc + j]);
+      out[i * N + j] = relu ? Math.max(s, 0) : s;
+    }
+  }
+  return { out, M, N, K };
+}
+
+function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let e = 0;
+  for (let i = 0; i < want.length; i++) e = Math.max(e, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+  return e;
+}
+
+describe('wasm SIMD kernels', () => {
+  beforeAll(async () => {
+    await initTf('wasm');
+  });
+  afterAll(async () => {
+    await initTf('wasm');
+  });
+
+  it('the committed binaries are exactly what wat.ts compiles to', async () => {
+    const fresh = await compileKernelVariants();
+    expect(Object.keys(fresh).sort()).toEqual(Object.keys(KERNEL_BINARIES).sort());
+    for (const [name, bytes] of Object.entries(fresh)) {
+      expect(Buffer.from(bytes).toString('base64'), `${name}: run npm run build:kernels`).toBe(KERNEL_BINARIES[name]);
+    }
+  });
+
+  it('installs on the wasm backend here, with fused multiply-add', () => {
+    expect(wasmKernelsInfo()).toEqual({ fma: true, shared: false, matMul: true });
+  });
+
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 39, 13], [37, 64, 12], [40, 512, 512], [49, 33, 17], [256, 12, 40],
+  ];
+  for (const [M, K, N] of shapes) {
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      it(`matMul ${M}×${K}·${K}×${N} (transposeA ${tA}, transposeB ${tB}) matches float64, with bias and ReLU`, () => {
+        const aShape = tA ? [K, M] : [M, K];
+        const bShape = tB ? [N, K] : [K, N];
+        const a = data(M * K, M * 31 + K);
+        const b = data(K * N, N * 17 + K);
+        const bias = data(N, 5);
+        const before = tf.memory().numTensors;
+        const [plain, fused] = tf.tidy(() => {
+          const at = tf.tensor2d(a, aShape as [number, number]);
+          const bt = tf.tensor2d(b, bShape as [number, number]);
+          return [
+            tf.matMul(at, bt, tA, tB).dataSync(),
+            tf.fused.matMul({ a: at, b: bt, transposeA: tA, transposeB: tB, bias: tf.tensor1d(bias), activation: 'relu' }).dataSync(),
+          ];
+        });
+        expect(tf.memory().numTensors).toBe(before);
+        const tol = 2e-6 * Math.sqrt(K);
+        expect(maxRelErr(plain, reference(a, aShape, b, bShape, tA, tB, null, false).out)).toBeLessThan(tol);
+        expect(maxRelErr(fused, reference(a, aShape, b, bShape, tA, tB, bias, true).out)).toBeLessThan(tol);
+      });
+    }
+  }
+
+  it('batched matMul broadcasts outer dims like numpy', () => {
+    const a = data(3 * 6 * 5, 1);
+    const b = data(5 * 4, 2);
+    const b3 = data(3 * 5 * 4, 3);
+    tf.tidy(() => {
+      const at = tf.tensor3d(a, [3, 6, 5]);
+      const broadcast = tf.matMul(at, tf.tensor2d(b, [5, 4])).arraySync() as number[][][];
+      const perBatch = tf.matMul(at, tf.tensor3d(b3, [3, 5, 4])).arraySync() as number[][][];
+      for (let i = 0; i < 3; i++) {
+        const ai = a.subarray(i * 30, (i + 1) * 30);
+        expect(maxRelErr(broadcast[i].flat(), reference(ai, [6, 5], b, [5, 4], false, false, null, false).out)).toBeLessThan(1e-6);
+        const bi = b3.subarray(i * 20, (i + 1) * 20);
+        expect(maxRelErr(perBatch[i].flat(), reference(ai, [6, 5], bi, [5, 4], false, false, null, false).out)).toBeLessThan(1e-6);
+      }
+      // [2,1] × [1,3] outer dims → [2,3] (tfjs-wasm's own kernel gets this wrong).
+      const x = tf.tensor4d(data(2 * 6 * 5, 4), [2, 1, 6, 5]);
+      const y = tf.tensor4d(data(3 * 5 * 4, 5), [1, 3, 5, 4]);
+      const z = tf.matMul(x, y);
+      expect(z.shape).toEqual([2, 3, 6, 4]);
+      for (const [i, j] of [[0, 0], [1, 2], [0, 1], [1, 0]]) {
+        const want = reference(x.slice([i, 0, 0, 0], [1, 1, 6, 5]).dataSync() as Float32Array, [6, 5],
+          y.slice([0, j, 0, 0], [1, 1, 5, 4]).dataSync() as Float32Array, [5, 4], false, false, null, false).out;
+        expect(maxRelErr(z.slice([i, j, 0, 0], [1, 1, 6, 4]).dataSync(), want)).toBeLessThan(1e-6);
+      }
+    });
+  });
+
+  it('gradients of a ReLU MLP agree with tfjs’ own kernels to float precision', async () => {
+    const run = () =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(data(64 * 39, 7), [64, 39]);
+        const w1 = tf.tensor2d(data(39 * 96, 8), [39, 96]);
+        const b1 = tf.tensor1d(data(96, 9));
+        const w2 = tf.tensor2d(data(96 * 12, 10), [96, 12]);
+        const f = (v1: tf.Tensor, c1: tf.Tensor, v2: tf.Tensor) =>
+          tf.sum(tf.square(tf.fused.matMul({ a: tf.fused.matMul({ a: x, b: v1 as tf.Tensor2D, bias: c1, activation: 'relu' }), b: v2 as tf.Tensor2D })));
+        return tf.grads(f)([w1, b1, w2]).map((g) => g.dataSync());
+      });
+    const ours = run();
+    await initTf('wasm', { fastKernels: false });
+    expect(wasmKernelsInfo()).toBeNull();
+    const theirs = run();
+    await initTf('wasm');
+    for (let i = 0; i < ours.length; i++) expect(maxRelErr(ours[i], theirs[i])).toBeLessThan(1e-4);
+  });
+
+  it('fused AdamW is bitwise equal to the tfjs-op AdamW, with and without weight decay', async () => {
+    const trajectory = async (fast: boolean, wd: number) => {
+      await initTf('wasm', { fastKernels: fast });
+      const p = [tf.variable(tf.tensor2d(data(33 * 7, 11), [33, 7])), tf.variable(tf.tensor1d(data(5, 12)))];
+      const opt = new AdamW(p, { lr: 3e-3, weightDecay: wd });
+      const before = tf.memory().numTensors;
+      for (let s = 0; s < 4; s++) {
+        const grads: tf.NamedTensorMap = {};
+        p.forEach((v, i) => (grads[v.name] = tf.tensor(data(v.size, 100 + 10 * s + i), v.shape)));
+        opt.step(grads);
+        tf.dispose(grads);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      const out = p.map((v) => Array.from(v.dataSync()));
+      opt.dispose();
+      tf.dispose(p);
+      return out;
+    };
+    for (const wd of [0, 0.01]) {
+      const fused = await trajectory(true, wd);
+      const ops = await trajectory(false, wd);
+      expect(fused).toEqual(ops);
+    }
+    await initTf('wasm');
+  });
+
+  it('uninstalling restores tfjs’ kernels and reinstalling works', async () => {
+    uninstallWasmKernels();
+    expect(wasmKernelsInfo()).toBeNull();
+    const a = tf.tensor2d(data(8 * 3, 1), [8, 3]);
+    const b = tf.tensor2d(data(3 * 2, 2), [3, 2]);
+    const xnn = tf.matMul(a, b).dataSync();
+    await initTf('wasm');
+    expect(wasmKernelsInfo()?.matMul).toBe(true);
+    const ours = tf.matMul(a, b).dataSync();
+    expect(maxRelErr(ours, xnn)).toBeLessThan(1e-6);
+    tf.dispose([a, b]);
+  });
+});

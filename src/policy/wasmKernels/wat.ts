@@ -1,0 +1,266 @@
+/**
+ * Text (WAT) of the small WebAssembly SIMD module behind our tfjs-wasm fast paths (see ./index.ts for why
+ * and docs/benchmarks.md for the numbers). This file is the source of truth: `npm run build:kernels`
+ * compiles it with wabt into ./binary.ts, and a test checks the committed bytes still match.
+ *
+ * The module imports tfjs-wasm's own linear memory, so kernels read and write tensors in place (no copies).
+ * Exports:
+ * - `gemm(A, sAi, sAk, B, sBk, sBn, C, ldc, bias, M, N, K, relu, scratch)`:
+ *     C[i, j] = act(Σ_k A[i, k]·B[k, j] + bias[j])  for i < M, j < N.
+ *   Element (i, k) of A is at byte A + 4·(i·sAi + k·sAk) and (k, j) of B at B + 4·(k·sBk + j·sBn), so
+ *   transposed operands cost nothing extra. C is row-major with leading dimension ldc; bias = 0 means none;
+ *   relu ≠ 0 applies max(·, 0). `scratch` must hold scratchBytes(M, K) bytes (see index.ts).
+ *   Blocking: A is packed once into MR-row panels [⌈M/MR⌉][K][MR]; for each 8-column panel of B (packed to
+ *   [K][8] unless it can be read in place) an MR×8 register tile accumulates over all of K.
+ * - `adamw(p, g, m, v, pOut, mOut, vOut, n, b1, omb1, b2, omb2, invSqrtBc2, eps, stepSize, decay)`:
+ *     m' = m·b1 + g·omb1;  v' = v·b2 + (g·g)·omb2;  d = √v'·invSqrtBc2 + eps;
+ *     p' = (decay ≠ 1 ? p·decay : p) − (m'/d)·stepSize
+ *   — the same float32 operations in the same order as AdamW.step's tfjs ops, so results are bitwise equal.
+ *
+ * Variants: `fma` uses relaxed-SIMD `f32x4.relaxed_madd` (fused on CPUs with FMA); `shared` imports a shared
+ * memory (tfjs' threaded build under cross-origin isolation).
+ */
+
+/**
+ * Register tile: MR rows of A × 4·NV columns of B (NV f32x4); MR·NV accumulators + NV + 1 live vectors.
+ * Measured here (M = 40 and 256, K = N = 512): 4×8 is as fast as or faster than 5×8, 6×8, 3×12, 4×12, 2×16 and
+ * 3×16 (the larger tiles spill in V8). Every C element is the same sequential fused sum over k whatever
+ * the tile, so the tile shape never changes results.
+ */
+export const MR = 4;
+export const NV = 2;
+/** Columns of B per register tile. */
+export const NR = 4 * NV;
+
+export interface KernelVariant {
+  fma: boolean;
+  shared: boolean;
+}
+
+export const KERNEL_VARIANTS: KernelVariant[] = [
+  { fma: true, shared: false },
+  { fma: false, shared: false },
+  { fma: true, shared: true },
+  { fma: false, shared: true },
+];
+
+export function variantName(v: KernelVariant): string {
+  return `${v.fma ? 'fma' : 'simd'}${v.shared ? '_shared' : ''}`;
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** WAT source of one variant. */
+export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): string {
+  const NR = 4 * nv;
+  const madd = (a: string, b: string, c: string): string =>
+    fma ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
+  const rows = range(mr);
+  const vecs = range(nv);
+  const accLocals = rows.flatMap((r) => vecs.map((h) => `(local $c${r}_${h} v128)`)).join(' ');
+  const bLocals = vecs.map((h) => `(local $b${h} v128) (local $bias${h} v128)`).join(' ');
+  const zeroAcc = rows
+    .flatMap((r) => vecs.map((h) => `(local.set $c${r}_${h} (v128.const i32x4 0 0 0 0))`))
+    .join('\n          ');
+  const loadB = vecs.map((h) => `(local.set $b${h} (v128.load offset=${h * 16} (local.get $pb)))`).join('\n          ');
+  const loadBias = vecs.map((h) => `(local.set $bias${h} (v128.load offset=${h * 16} (local.get $tile)))`).join('\n      ');
+  const kStep = rows
+    .map(
+      (r) => `(local.set $a (v128.load32_splat offset=${r * 4} (local.get $pa)))
+            ${vecs.map((h) => `(local.set $c${r}_${h} ${madd('(local.get $a)', `(local.get $b${h})`, `(local.get $c${r}_${h})`)})`).join('\n            ')}`,
+    )
+    .join('\n            ');
+  const toTile = rows
+    .flatMap((r) =>
+      vecs.map(
+        (h) =>
+          `(v128.store offset=${(r * NR + h * 4) * 4} (local.get $tile) (call $epilogue (local.get $c${r}_${h}) (local.get $bias${h}) (local.get $relu)))`,
+      ),
+    )
+    .join('\n          ');
+  const tileBytes = mr * NR * 4;
+  const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
+
+  return `(module
+  (import "env" "memory" ${memory})
+
+  ;; bias add, then optional ReLU
+  (func $epilogue (param $x v128) (param $b v128) (param $relu i32) (result v128)
+    (local.set $x (f32x4.add (local.get $x) (local.get $b)))
+    (if (result v128) (local.get $relu)
+      (then (f32x4.max (local.get $x) (v128.const f32x4 0 0 0 0)))
+      (else (local.get $x))))
+
+  ;; byte address of element (i, j) of a strided matrix
+  (func $at (param $base i32) (param $i i32) (param $si i32) (param $j i32) (param $sj i32) (result i32)
+    (i32.add (local.get $base)
+      (i32.shl (i32.add (i32.mul (local.get $i) (local.get $si)) (i32.mul (local.get $j) (local.get $sj))) (i32.const 2))))
+
+  (func (export "gemm")
+    (param $A i32) (param $sAi i32) (param $sAk i32)
+    (param $B i32) (param $sBk i32) (param $sBn i32)
+    (param $C i32) (param $ldc i32) (param $bias i32)
+    (param $M i32) (param $N i32) (param $K i32) (param $relu i32) (param $scratch i32)
+    (local $tile i32) (local $packB i32) (local $packA i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $r i32) (local $c i32) (local $p i32)
+    (local $nr i32) (local $nc i32) (local $pa i32) (local $pb i32) (local $pb0 i32) (local $bStride i32)
+    (local $dst i32) (local $src i32)
+    (local $a v128) ${bLocals}
+    ${accLocals}
+    ;; scratch layout: tile [${mr}][${NR}] floats | packB [K][${NR}] | packA [ceil(M/${mr})][K][${mr}]
+    (local.set $tile (local.get $scratch))
+    (local.set $packB (i32.add (local.get $scratch) (i32.const ${tileBytes})))
+    (local.set $packA (i32.add (local.get $packB) (i32.mul (local.get $K) (i32.const ${NR * 4}))))
+
+    ;; pack A into ${mr}-row panels, zero-padding rows past M
+    (local.set $p (local.get $packA))
+    (local.set $i (i32.const 0))
+    (block $packedA (loop $panelA
+      (br_if $packedA (i32.ge_s (local.get $i) (local.get $M)))
+      (local.set $k (i32.const 0))
+      (loop $kA
+        (local.set $r (i32.const 0))
+        (loop $rA
+          (f32.store (local.get $p)
+            (if (result f32) (i32.lt_s (i32.add (local.get $i) (local.get $r)) (local.get $M))
+              (then (f32.load (call $at (local.get $A) (i32.add (local.get $i) (local.get $r)) (local.get $sAi) (local.get $k) (local.get $sAk))))
+              (else (f32.const 0))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br_if $rA (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const ${mr}))))
+        (br_if $kA (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
+      (local.set $i (i32.add (local.get $i) (i32.const ${mr})))
+      (br $panelA)))
+
+    (local.set $j (i32.const 0))
+    (block $doneCols (loop $colPanel
+      (br_if $doneCols (i32.ge_s (local.get $j) (local.get $N)))
+      (local.set $nc (i32.sub (local.get $N) (local.get $j)))
+      (if (i32.gt_s (local.get $nc) (i32.const ${NR})) (then (local.set $nc (i32.const ${NR}))))
+
+      ;; B panel: read in place when its rows are contiguous, full, and M is small (packing would not pay);
+      ;; otherwise pack to [K][8], zero-padding columns past N
+      (if (i32.and (i32.and (i32.eq (local.get $sBn) (i32.const 1)) (i32.eq (local.get $nc) (i32.const ${NR})))
+                   (i32.le_s (local.get $M) (i32.const 48)))
+        (then
+          (local.set $pb0 (i32.add (local.get $B) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $bStride (i32.shl (local.get $sBk) (i32.const 2))))
+        (else
+          (local.set $pb0 (local.get $packB))
+          (local.set $bStride (i32.const ${NR * 4}))
+          (local.set $p (local.get $packB))
+          (local.set $k (i32.const 0))
+          (loop $kB
+            (local.set $c (i32.const 0))
+            (loop $cB
+              (f32.store (local.get $p)
+                (if (result f32) (i32.lt_s (local.get $c) (local.get $nc))
+                  (then (f32.load (call $at (local.get $B) (local.get $k) (local.get $sBk) (i32.add (local.get $j) (local.get $c)) (local.get $sBn))))
+                  (else (f32.const 0))))
+              (local.set $p (i32.add (local.get $p) (i32.const 4)))
+              (br_if $cB (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const ${NR}))))
+            (br_if $kB (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))))
+
+      ;; bias of this panel (zeros when absent or past N), staged through the tile
+      (local.set $c (i32.const 0))
+      (loop $cBias
+        (f32.store (i32.add (local.get $tile) (i32.shl (local.get $c) (i32.const 2)))
+          (if (result f32) (i32.and (i32.ne (local.get $bias) (i32.const 0)) (i32.lt_s (local.get $c) (local.get $nc)))
+            (then (f32.load (i32.add (local.get $bias) (i32.shl (i32.add (local.get $j) (local.get $c)) (i32.const 2)))))
+            (else (f32.const 0))))
+        (br_if $cBias (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const ${NR}))))
+      ${loadBias}
+
+      (local.set $i (i32.const 0))
+      (local.set $pa (local.get $packA))
+      (block $doneRows (loop $rowPanel
+        (br_if $doneRows (i32.ge_s (local.get $i) (local.get $M)))
+        ${zeroAcc}
+        (local.set $pb (local.get $pb0))
+        (local.set $k (local.get $K))
+        (loop $kLoop
+          ${loadB}
+            ${kStep}
+          (local.set $pa (i32.add (local.get $pa) (i32.const ${mr * 4})))
+          (local.set $pb (i32.add (local.get $pb) (local.get $bStride)))
+          (br_if $kLoop (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+        ${toTile}
+
+        ;; copy the valid nr × nc part of the tile to C
+        (local.set $nr (i32.sub (local.get $M) (local.get $i)))
+        (if (i32.gt_s (local.get $nr) (i32.const ${mr})) (then (local.set $nr (i32.const ${mr}))))
+        (local.set $r (i32.const 0))
+        (loop $copyRow
+          (local.set $dst (call $at (local.get $C) (i32.add (local.get $i) (local.get $r)) (local.get $ldc) (local.get $j) (i32.const 1)))
+          (local.set $src (i32.add (local.get $tile) (i32.mul (local.get $r) (i32.const ${NR * 4}))))
+          (if (i32.eq (local.get $nc) (i32.const ${NR}))
+            (then
+              ${vecs.map((h) => `(v128.store offset=${h * 16} (local.get $dst) (v128.load offset=${h * 16} (local.get $src)))`).join('\n              ')})
+            (else
+              (local.set $c (i32.const 0))
+              (loop $copyCol
+                (f32.store (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
+                  (f32.load (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2)))))
+                (br_if $copyCol (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $nc))))))
+          (br_if $copyRow (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $nr))))
+        (local.set $i (i32.add (local.get $i) (i32.const ${mr})))
+        (br $rowPanel)))
+      (local.set $j (i32.add (local.get $j) (i32.const ${NR})))
+      (br $colPanel))))
+
+  (func (export "adamw")
+    (param $p i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $pOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
+    (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32)
+    (param $invSqrtBc2 f32) (param $eps f32) (param $stepSize f32) (param $decay f32)
+    (local $i i32) (local $o i32) (local $n4 i32) (local $useDecay i32)
+    (local $gv v128) (local $mv v128) (local $vv v128) (local $pv v128) (local $dv v128)
+    (local $gs f32) (local $ms f32) (local $vs f32) (local $ps f32)
+    (local.set $useDecay (f32.ne (local.get $decay) (f32.const 1)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $doneVec (loop $vec
+      (br_if $doneVec (i32.ge_s (local.get $i) (local.get $n4)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $mv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $o))) (f32x4.splat (local.get $b1)))
+        (f32x4.mul (local.get $gv) (f32x4.splat (local.get $omb1)))))
+      (local.set $vv (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $v) (local.get $o))) (f32x4.splat (local.get $b2)))
+        (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (f32x4.splat (local.get $omb2)))))
+      (local.set $dv (f32x4.add
+        (f32x4.mul (f32x4.sqrt (local.get $vv)) (f32x4.splat (local.get $invSqrtBc2)))
+        (f32x4.splat (local.get $eps))))
+      (local.set $pv (v128.load (i32.add (local.get $p) (local.get $o))))
+      (if (local.get $useDecay) (then (local.set $pv (f32x4.mul (local.get $pv) (f32x4.splat (local.get $decay))))))
+      (v128.store (i32.add (local.get $pOut) (local.get $o))
+        (f32x4.sub (local.get $pv)
+          (f32x4.mul (f32x4.div (local.get $mv) (local.get $dv)) (f32x4.splat (local.get $stepSize)))))
+      (v128.store (i32.add (local.get $mOut) (local.get $o)) (local.get $mv))
+      (v128.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vv))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vec)))
+    (block $doneTail (loop $tail
+      (br_if $doneTail (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $o))))
+      (local.set $ms (f32.add
+        (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $b1))
+        (f32.mul (local.get $gs) (local.get $omb1))))
+      (local.set $vs (f32.add
+        (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $b2))
+        (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $omb2))))
+      (local.set $ps (f32.load (i32.add (local.get $p) (local.get $o))))
+      (if (local.get $useDecay) (then (local.set $ps (f32.mul (local.get $ps) (local.get $decay)))))
+      (f32.store (i32.add (local.get $pOut) (local.get $o))
+        (f32.sub (local.get $ps)
+          (f32.mul
+            (f32.div (local.get $ms)
+              (f32.add (f32.mul (f32.sqrt (local.get $vs)) (local.get $invSqrtBc2)) (local.get $eps)))
+            (local.get $stepSize))))
+      (f32.store (i32.add (local.get $mOut) (local.get $o)) (local.get $ms))
+      (f32.store (i32.add (local.get $vOut) (local.get $o)) (local.get $vs))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tail))))
+)
+`;
+}
