@@ -16,6 +16,7 @@ import { AdamW } from '../src/policy/adamw';
 import { CriticObs } from '../src/policy/critic';
 import { DiffusionMlpPolicy } from '../src/policy/diffusion';
 import { initTf, type BackendName } from '../src/policy/tfSetup';
+import { installWasmKernels, uninstallWasmKernels, wasmKernelsInfo, wasmKernelsLabel } from '../src/policy/wasmKernels';
 
 export type BenchTask = 'hopper' | 'avoid';
 
@@ -47,9 +48,13 @@ async function timeIt(reps: number, warmup: number, f: () => Promise<void>): Pro
   return ts;
 }
 
+/** wasm matMul/AdamW: our SIMD kernels (default) or tfjs' XNNPACK ones. */
+export type BenchKernels = 'dppo' | 'xnnpack';
+
 export interface BenchSampleOptions {
   task?: BenchTask;
   backend?: string;
+  kernels?: BenchKernels;
   envs?: number;
   reps?: number;
 }
@@ -57,7 +62,7 @@ export interface BenchSampleOptions {
 /** Median ms of one denoising chain (training mode with chain, and eval mode), read back once. */
 export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record<string, unknown>> {
   const task = opts.task ?? 'hopper';
-  const backend = await initTf((opts.backend ?? 'wasm') as BackendName);
+  const backend = await initTf((opts.backend ?? 'wasm') as BackendName, { fastKernels: opts.kernels !== 'xnnpack' });
   const envs = opts.envs ?? 40;
   const reps = opts.reps ?? 20;
   const cfg = actorFor(task);
@@ -91,6 +96,8 @@ export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record
       env_steps_per_s: round((1000 / ms) * envs * cfg.actSteps),
       eval_median_ms: round(median(evalMs)),
       matmul_floor_ms: round(floor),
+      kernels: backend === 'wasm' ? wasmKernelsLabel() : backend,
+      ...(backend === 'wasm' ? { xnnpack_256x512x512_ms: round(await xnnpackReference(reps)) } : {}),
       leaked_tensors: tf.memory().numTensors - tensorsBefore,
     };
   } finally {
@@ -102,6 +109,7 @@ export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record
 export interface BenchUpdateOptions {
   task?: BenchTask;
   backend?: string;
+  kernels?: BenchKernels;
   batch?: number;
   reps?: number;
 }
@@ -112,7 +120,7 @@ export interface BenchUpdateOptions {
  */
 export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record<string, unknown>> {
   const task = opts.task ?? 'hopper';
-  const backend = await initTf((opts.backend ?? 'wasm') as BackendName);
+  const backend = await initTf((opts.backend ?? 'wasm') as BackendName, { fastKernels: opts.kernels !== 'xnnpack' });
   const M = opts.batch ?? 256;
   const reps = opts.reps ?? 20;
   const cfg = actorFor(task);
@@ -168,6 +176,8 @@ export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record
       steps_per_s: round(1000 / ms),
       logprob_forward_ms: round(median(fwd)),
       matmul_floor_ms: round(floor),
+      kernels: backend === 'wasm' ? wasmKernelsLabel() : backend,
+      ...(backend === 'wasm' ? { xnnpack_256x512x512_ms: round(await xnnpackReference(reps)) } : {}),
       critic_median_ms: round(median(criticMs)),
       actor_plus_critic_ms: round(ms + median(criticMs)),
       leaked_tensors: tf.memory().numTensors - tensorsBefore,
@@ -198,6 +208,21 @@ async function matMulFloor(rows: number, h: number, count: number, reps: number)
     return median(ts);
   } finally {
     tf.dispose([a, w]);
+  }
+}
+
+/**
+ * Machine-speed reference: median ms of one 256×512·512×512 matMul through tfjs' own XNNPACK kernel, the
+ * figure spec/tfjs-backends.md §3.1 measured at 8.5 ms on the machine the targets were set on. This VM's
+ * speed drifts by ±30 % hour to hour; read the other figures against this one.
+ */
+async function xnnpackReference(reps: number): Promise<number> {
+  const had = wasmKernelsInfo() !== null;
+  uninstallWasmKernels();
+  try {
+    return await matMulFloor(256, 512, 1, reps);
+  } finally {
+    if (had) await installWasmKernels();
   }
 }
 

@@ -81,6 +81,8 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
     const probes = await readProbes(page);
     assert.equal(probes.wasm.state, 'active');
     assert.ok(probes.wasm.checkError !== null && probes.wasm.checkError < 1e-4, `wasm self-check ${probes.wasm.checkError}`);
+    // Our SIMD matMul kernels link to tfjs' memory (shared under isolation, plain without) and pass the self-check.
+    assert.match(probes.wasm.reason, /matMul: DPPO SIMD\+FMA kernel/);
     assert.notEqual(probes.webgpu.state, 'active');
     assert.match(probes.webgpu.reason, /software adapter|no WebGPU adapter|does not expose WebGPU/);
     assert.equal(probes.webgl.state, 'skipped');

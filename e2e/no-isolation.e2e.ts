@@ -24,6 +24,8 @@ describe('app without cross-origin isolation', { timeout: 120_000 }, () => {
     assert.equal(await page.getByTestId('backend-label').innerText(), 'WASM');
     const probes = await readProbes(page);
     assert.match(probes.wasm.reason, /1 thread/);
+    // Our SIMD matMul kernels link to tfjs' memory (shared under isolation, plain without) and pass the self-check.
+    assert.match(probes.wasm.reason, /matMul: DPPO SIMD\+FMA kernel/);
     const a = await canvasShot(page);
     await page.waitForTimeout(600);
     const b = await canvasShot(page);

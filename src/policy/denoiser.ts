@@ -9,6 +9,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Param } from './nn';
 
+export interface HostChainEvaluator {
+  /** x [B·Ta·Da] row-major at step t → ε [B·Ta·Da]. */
+  evaluate(x: Float32Array, t: number): Float32Array;
+  dispose(): void;
+}
+
 export interface DenoiserNet {
   /** Ta·Da */
   readonly actFlat: number;
@@ -26,5 +32,11 @@ export interface DenoiserNet {
    * are fixed up front; the result maps x [B, Ta·Da] at step t → ε [B, Ta·Da]. Call inside the caller's tf.tidy.
    */
   chainEvaluator(obs: tf.Tensor2D, ts: number[]): (x: tf.Tensor2D, t: number) => tf.Tensor2D;
+  /**
+   * Optional: the same evaluator on host arrays through direct wasm kernel calls (wasmKernels' DirectReluMlp),
+   * bitwise equal to chainEvaluator; null when this network or backend has none. Call inside the caller's
+   * tf.tidy and `dispose()` after the chain.
+   */
+  hostChainEvaluator?(obs: tf.Tensor2D, ts: number[]): HostChainEvaluator | null;
   dispose(): void;
 }

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionSchedule } from './schedule';
 import { ddimSteps } from './schedule';
-import type { DenoiserNet } from './denoiser';
+import type { DenoiserNet, HostChainEvaluator } from './denoiser';
 
 /** One reverse step in sampling order. */
 export interface StepPlan {
@@ -129,6 +129,39 @@ function makeEvaluator(args: ChainArgs): Evaluate {
 }
 
 /** True on backends whose synchronous read-back is a plain memory copy (wasm, cpu). */
+/**
+ * makeEvaluator on host arrays (DenoiserNet.hostChainEvaluator) when every network the plan uses has one;
+ * else null. Call inside a tf.tidy; dispose after the chain.
+ */
+function makeHostEvaluator(args: ChainArgs): HostChainEvaluator | null {
+  const { obs, plan, base, ft } = args;
+  const baseTs = plan.filter((p) => !(p.ft && ft)).map((p) => p.t);
+  const ftTs = plan.filter((p) => p.ft && ft).map((p) => p.t);
+  const made: HostChainEvaluator[] = [];
+  const make = (net: DenoiserNet, ts: number[]): HostChainEvaluator | null | undefined => {
+    if (ts.length === 0) return undefined;
+    const e = net.hostChainEvaluator?.(obs, ts) ?? null;
+    if (e) made.push(e);
+    return e;
+  };
+  const evalBase = make(base, baseTs);
+  const evalFt = ft ? make(ft, ftTs) : undefined;
+  const dispose = () => made.forEach((e) => e.dispose());
+  if (evalBase === null || evalFt === null) {
+    dispose();
+    return null;
+  }
+  return {
+    evaluate: (x, i) => {
+      const p = plan[i];
+      const e = p.ft && evalFt ? evalFt : evalBase;
+      if (!e) throw new Error('runChain: no evaluator for this step');
+      return e.evaluate(x, p.t);
+    },
+    dispose,
+  };
+}
+
 export function hostReadbackIsCheap(): boolean {
   const b = tf.getBackend();
   return b === 'wasm' || b === 'cpu';
@@ -197,24 +230,35 @@ function runChainHost(args: ChainArgs): ChainResult {
   const clip = args.denoisedClipValue;
   const zClip = args.randnClipValue;
   tf.tidy(() => {
-    const evaluate = makeEvaluator(args);
-    for (let i = 0; i < plan.length; i++) {
-      const { sr, srm1, c1, c2 } = plan[i];
-      const std = stds[i];
-      const epsT = tf.tidy(() => evaluate(tf.tensor2d(x, [B, flat]), i));
-      const eps = epsT.dataSync() as Float32Array;
+    // Direct wasm kernel calls when the networks support them (bitwise equal), else tfjs ops.
+    const host = makeHostEvaluator(args);
+    const evaluate = host ? null : makeEvaluator(args);
+    const evalStep = (xs: Float32Array, i: number): Float32Array => {
+      if (host) return host.evaluate(xs, i);
+      const epsT = tf.tidy(() => evaluate!(tf.tensor2d(xs, [B, flat]), i));
+      const e = epsT.dataSync() as Float32Array;
       epsT.dispose();
-      const next = new Float32Array(size);
-      const zOff = (i + 1) * size;
-      for (let j = 0; j < size; j++) {
-        const x0 = Math.min(Math.max(sr * x[j] - srm1 * eps[j], -clip), clip);
-        let v = c1 * x0 + c2 * x[j];
-        if (std > 0) v += std * Math.min(Math.max(noise[zOff + j], -zClip), zClip);
-        next[j] = v;
+      return e;
+    };
+    try {
+      for (let i = 0; i < plan.length; i++) {
+        const { sr, srm1, c1, c2 } = plan[i];
+        const std = stds[i];
+        const eps = evalStep(x, i);
+        const next = new Float32Array(size);
+        const zOff = (i + 1) * size;
+        for (let j = 0; j < size; j++) {
+          const x0 = Math.min(Math.max(sr * x[j] - srm1 * eps[j], -clip), clip);
+          let v = c1 * x0 + c2 * x[j];
+          if (std > 0) v += std * Math.min(Math.max(noise[zOff + j], -zClip), zClip);
+          next[j] = v;
+        }
+        x = next;
+        if (args.recordAllSteps) all.push(x);
+        if (args.chainFrom !== null && i >= args.chainFrom) chain.push(x);
       }
-      x = next;
-      if (args.recordAllSteps) all.push(x);
-      if (args.chainFrom !== null && i >= args.chainFrom) chain.push(x);
+    } finally {
+      host?.dispose();
     }
   });
   const out: ChainResult = { actions: tf.tensor3d(x, [B, Ta, Da]) };

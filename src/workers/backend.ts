@@ -10,6 +10,7 @@
  */
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { initTf, tf } from '../policy/tfSetup';
+import { wasmKernelsLabel } from '../policy/wasmKernels';
 import type { BackendName, BackendProbe, BackendReport } from './protocol';
 import { benchmark, probeWebGl, probeWebGpu, selfCheck, type HardwareProbe } from './backendProbe';
 
@@ -154,7 +155,7 @@ export class BackendManager {
       else if (m?.msPerStep !== undefined) reason = `slower (${m.msPerStep.toFixed(1)} ms/step)`;
       else if (name === 'cpu') reason = h.reason;
       else reason = 'not measured';
-      if (name === 'wasm' && (m?.ok ?? false)) reason += ` · ${this.wasmSimd ? 'SIMD' : 'no SIMD'}, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}${coi ? '' : ' (not cross-origin isolated)'}`;
+      if (name === 'wasm' && (m?.ok ?? false)) reason += ` · ${this.wasmSimd ? 'SIMD' : 'no SIMD'}, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}${coi ? '' : ' (not cross-origin isolated)'}, ${wasmKernelsLabel()}`;
       return {
         name,
         available: h.present && (m?.ok ?? true),

@@ -18,20 +18,23 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
   const what = p.positional[0];
   const backend = (p.opts.get('backend') ?? 'wasm') as BackendName;
   const task = p.opts.get('task');
+  const kernels = p.str('kernels', 'dppo');
+  if (kernels !== 'dppo' && kernels !== 'xnnpack') throw new UserError(`--kernels must be dppo or xnnpack, not "${kernels}"`);
+  const tfOpts = { fastKernels: kernels === 'dppo' };
   switch (what) {
     case 'sim':
       out.summary({ bench: 'sim', ...(await benchSim({ task: task ?? 'avoid-m2', envs: p.num('envs', 40), seconds: p.num('seconds', 3) })) });
       return;
     case 'sample':
-      await initTf(backend);
-      out.summary({ bench: 'sample', ...(await benchSample({ task: (task ?? 'hopper') as 'hopper', backend, envs: p.num('envs', 40), reps: p.num('reps', 20) })) });
+      await initTf(backend, tfOpts);
+      out.summary({ bench: 'sample', ...(await benchSample({ task: (task ?? 'hopper') as 'hopper', backend, kernels, envs: p.num('envs', 40), reps: p.num('reps', 40) })) });
       return;
     case 'update':
-      await initTf(backend);
-      out.summary({ bench: 'update', ...(await benchUpdate({ task: (task ?? 'hopper') as 'hopper', backend, batch: p.num('batch', 256), reps: p.num('reps', 20) })) });
+      await initTf(backend, tfOpts);
+      out.summary({ bench: 'update', ...(await benchUpdate({ task: (task ?? 'hopper') as 'hopper', backend, kernels, batch: p.num('batch', 256), reps: p.num('reps', 40) })) });
       return;
     case 'finetune': {
-      await initTf(backend);
+      await initTf(backend, tfOpts);
       const t = task ?? 'avoid-m2';
       const algo = (p.opts.get('algo') ?? 'dppo') as Algo;
       const config = resolveFinetuneConfig(avoidLaptopPreset(t, algo, 0), { nTrainItr: p.num('iters', 2), ...p.sets });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { BUILTIN_CHECKPOINTS, BUILTIN_DATASETS } from '../../data/builtins';
 import { initTf } from '../../policy/tfSetup';
+import { wasmKernelsLabel } from '../../policy/wasmKernels';
 import { loadMujoco } from '../../sim/mujoco';
 import { TASK_IDS } from '../../sim/registry';
 import type { Parsed } from '../args';
@@ -17,7 +18,7 @@ export async function cmdInfo(_p: Parsed, out: Output): Promise<void> {
   for (const name of ['wasm', 'cpu'] as const) {
     try {
       await initTf(name);
-      backends.push({ name, available: true, reason: name === 'wasm' ? 'default in Node (SIMD, 1 thread, BatchMatMul patch)' : 'reference backend (slow)' });
+      backends.push({ name, available: true, reason: name === 'wasm' ? `default in Node (SIMD, 1 thread, ${wasmKernelsLabel()})` : 'reference backend (slow)' });
     } catch (err) {
       backends.push({ name, available: false, reason: (err as Error).message });
     }

@@ -44,6 +44,8 @@ interface KernelExports {
     C: number, ldc: number, bias: number,
     M: number, N: number, K: number, relu: number, scratch: number,
   ): void;
+  relu(src: number, dst: number, n: number): void;
+  add(a: number, b: number, dst: number, n: number): void;
   adamw(
     p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
     b1: number, omb1: number, b2: number, omb2: number, invSqrtBc2: number, eps: number, stepSize: number, decay: number,
@@ -75,6 +77,8 @@ export interface AdamWAttrs {
 
 interface Installed {
   info: WasmKernelsInfo;
+  exports: KernelExports;
+  memory: WebAssembly.Memory;
   restore: tf.KernelConfig[];
   scratchPtr: number;
   scratchBytes: number;
@@ -125,12 +129,16 @@ export async function installWasmKernels(): Promise<WasmKernelsInfo | null> {
   let fma = false;
   for (const useFma of [true, false]) {
     const bytes = decode(KERNEL_BINARIES[variantName({ fma: useFma, shared })]);
-    if (!WebAssembly.validate(bytes)) continue;
-    const module = await WebAssembly.compile(bytes);
-    const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    exports = instance.exports as unknown as KernelExports;
-    fma = useFma;
-    break;
+    if (!WebAssembly.validate(bytes)) continue; // e.g. no relaxed SIMD in this engine
+    try {
+      const module = await WebAssembly.compile(bytes);
+      const instance = await WebAssembly.instantiate(module, { env: { memory } });
+      exports = instance.exports as unknown as KernelExports;
+      fma = useFma;
+      break;
+    } catch {
+      // An engine that validates but cannot link (say, a memory layout we did not foresee): keep tfjs' kernels.
+    }
   }
   if (!exports) return null;
   let threads = 1;
@@ -140,7 +148,7 @@ export async function installWasmKernels(): Promise<WasmKernelsInfo | null> {
     threads = 1;
   }
   const matMul = threads <= 1;
-  const state: Installed = { info: { fma, shared, matMul }, restore: [], scratchPtr: 0, scratchBytes: 0, backend };
+  const state: Installed = { info: { fma, shared, matMul }, exports, memory, restore: [], scratchPtr: 0, scratchBytes: 0, backend };
   register(state, exports);
   installed = state;
   return state.info;
@@ -154,6 +162,8 @@ export function uninstallWasmKernels(): void {
   }
   for (const k of installed.restore) tf.registerKernel(k);
   if (installed.scratchPtr) installed.backend.wasm._free(installed.scratchPtr);
+  installed.scratchPtr = 0;
+  installed.scratchBytes = 0;
   installed = null;
 }
 
@@ -298,4 +308,95 @@ function register(state: Installed, k: KernelExports): void {
 function replaceKernel(config: tf.KernelConfig): void {
   tf.unregisterKernel(config.kernelName, 'wasm');
   tf.registerKernel(config);
+}
+
+/** One line for reports and the backend popover, e.g. "matMul: DPPO SIMD+FMA kernel". */
+export function wasmKernelsLabel(): string {
+  const info = wasmKernelsInfo();
+  if (!info) return 'matMul: XNNPACK';
+  const kind = info.fma ? 'SIMD+FMA' : 'SIMD';
+  return info.matMul ? `matMul: DPPO ${kind} kernel` : `matMul: XNNPACK (threads), AdamW: DPPO ${kind} kernel`;
+}
+
+let directChainEnabled = true;
+
+/** Turns the direct chain path off/on (tests and benchmarks compare it with the tfjs-op path). */
+export function setDirectChainEnabled(enabled: boolean): void {
+  directChainEnabled = enabled;
+}
+
+/** One dense layer for DirectReluMlp: y = x·W + b, W [I, O] and b [O] tfjs tensors on the wasm backend. */
+export interface DirectDense {
+  W: tf.Tensor2D;
+  b: tf.Tensor1D;
+}
+
+/**
+ * The denoising chain's per-step network call, run as direct kernel calls on tfjs-wasm memory: no tfjs ops,
+ * no tensors, no engine bookkeeping (≈ 50 µs per op, 8 ops per step). Computes exactly what
+ * `ResidualMLP.applyFromHidden(tf.add(tf.matMul(x, wx), c))` computes with ReLU (same kernels, same float
+ * operations in the same order, so results are bitwise equal; tested in kernels.test.ts):
+ *   h = x·wx + c;  for each block: h = h + L2(relu(L1(relu(h))));  out = last(h).
+ * The weights must stay alive and unchanged while it is used (one chain). `dispose()` frees its buffers.
+ */
+export class DirectReluMlp {
+  private readonly ptrs: { x: number; t: number; h: number; r: number; u: number; out: number };
+  private disposed = false;
+
+  private constructor(
+    private readonly state: Installed,
+    private readonly rows: number,
+    private readonly wx: tf.Tensor2D,
+    private readonly blocks: { l1: DirectDense; l2: DirectDense }[],
+    private readonly last: DirectDense,
+  ) {
+    const [inDim, hidden] = wx.shape;
+    const outDim = last.W.shape[1];
+    const alloc = (floats: number) => state.backend.wasm._malloc(4 * Math.max(floats, 1));
+    this.ptrs = {
+      x: alloc(rows * inDim),
+      t: alloc(rows * hidden),
+      h: alloc(rows * hidden),
+      r: alloc(rows * hidden),
+      u: alloc(rows * hidden),
+      out: alloc(rows * outDim),
+    };
+  }
+
+  /** null unless our kernels run the wasm backend and the direct path is enabled (else callers use tfjs ops). */
+  static create(rows: number, wx: tf.Tensor2D, blocks: { l1: DirectDense; l2: DirectDense }[], last: DirectDense): DirectReluMlp | null {
+    if (!installed || !installed.info.matMul || !directChainEnabled || tf.getBackend() !== 'wasm') return null;
+    return new DirectReluMlp(installed, rows, wx, blocks, last);
+  }
+
+  /** x [rows, I] (row-major), c [rows, H] tensor → ε [rows, O] (a new array). */
+  run(x: Float32Array, c: tf.Tensor): Float32Array {
+    if (this.disposed) throw new Error('DirectReluMlp: used after dispose');
+    const { exports: k, backend } = this.state;
+    const B = this.rows;
+    const [inDim, H] = this.wx.shape;
+    const O = this.last.W.shape[1];
+    const p = this.ptrs;
+    const off = (t: tf.Tensor): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const s = scratch(this.state, scratchBytesFor(B, Math.max(inDim, H)));
+    new Float32Array(this.state.memory.buffer, p.x, B * inDim).set(x);
+    // h = x·wx + c  (tfjs: add(matMul(x, wx), c))
+    k.gemm(p.x, inDim, 1, off(this.wx), H, 1, p.t, H, 0, B, H, inDim, 0, s);
+    k.add(p.t, off(c), p.h, B * H);
+    for (const { l1, l2 } of this.blocks) {
+      k.relu(p.h, p.r, B * H);
+      k.gemm(p.r, H, 1, off(l1.W), H, 1, p.u, H, off(l1.b), B, H, H, 1, s);
+      k.gemm(p.u, H, 1, off(l2.W), H, 1, p.t, H, off(l2.b), B, H, H, 0, s);
+      k.add(p.h, p.t, p.h, B * H);
+    }
+    k.gemm(p.h, H, 1, off(this.last.W), O, 1, p.out, O, off(this.last.b), B, O, H, 0, s);
+    return new Float32Array(this.state.memory.buffer, p.out, B * O).slice();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    // The kernels may have been uninstalled meanwhile; the memory still belongs to tfjs-wasm's allocator.
+    for (const ptr of Object.values(this.ptrs)) this.state.backend.wasm._free(ptr);
+  }
 }

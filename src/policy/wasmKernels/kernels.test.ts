@@ -4,7 +4,10 @@ import { AdamW } from '../adamw';
 import { initTf } from '../tfSetup';
 import { KERNEL_BINARIES } from './binary';
 import { compileKernelVariants } from './compile';
-import { uninstallWasmKernels, wasmKernelsInfo } from './index';
+import { Rng } from '../../core/rng';
+import { avoidDiffusionActor } from '../../config/presets/avoid';
+import { DiffusionMlpPolicy } from '../diffusion';
+import { setDirectChainEnabled, uninstallWasmKernels, wasmKernelsInfo } from './index';
 
 /** Deterministic test data in [−1, 1). */
 function data(n: number, seed: number): Float32Array {
@@ -175,5 +178,36 @@ describe('wasm SIMD kernels', () => {
     const ours = tf.matMul(a, b).dataSync();
     expect(maxRelErr(ours, xnn)).toBeLessThan(1e-6);
     tf.dispose([a, b]);
+  });
+
+  it('the direct chain path samples bitwise the same chains as the tfjs-op path, and frees what it allocates', async () => {
+    const policy = new DiffusionMlpPolicy(avoidDiffusionActor(), new Rng(3));
+    policy.prepareFinetune(10);
+    const obs = tf.tensor2d(data(40 * 4, 21), [40, 4]);
+    const sample = (direct: boolean) => {
+      setDirectChainEnabled(direct);
+      const r = policy.sample(obs, { deterministic: false, recordChain: true, rng: new Rng(9), minSamplingDenoisingStd: 0.1, randnClipValue: 3 });
+      const out = { actions: Array.from(r.actions.dataSync()), chain: Array.from(r.chain!.dataSync()) };
+      tf.dispose([r.actions, r.chain!]);
+      return out;
+    };
+    try {
+      sample(true);
+      const before = tf.memory();
+      const direct = sample(true);
+      expect(tf.memory().numTensors).toBe(before.numTensors);
+      expect(tf.memory().numBytes).toBe(before.numBytes);
+      const ops = sample(false);
+      // It really bypasses tfjs: far fewer tfjs kernels run per chain.
+      const kernelsRun = async (direct: boolean) => (await tf.profile(() => void sample(direct))).kernels.length;
+      expect(await kernelsRun(true)).toBeLessThan((await kernelsRun(false)) / 3);
+      expect(direct.actions).toEqual(ops.actions);
+      expect(direct.chain).toEqual(ops.chain);
+      expect(direct.chain.length).toBe(40 * 11 * 4 * 2); // B × (K′+1) × Ta × Da
+    } finally {
+      setDirectChainEnabled(true);
+      obs.dispose();
+      policy.dispose();
+    }
   });
 });

@@ -12,6 +12,7 @@
  *   relu ≠ 0 applies max(·, 0). `scratch` must hold scratchBytes(M, K) bytes (see index.ts).
  *   Blocking: A is packed once into MR-row panels [⌈M/MR⌉][K][MR]; for each 8-column panel of B (packed to
  *   [K][8] unless it can be read in place) an MR×8 register tile accumulates over all of K.
+ * - `relu(src, dst, n)`, `add(a, b, dst, n)`: element-wise, for the direct chain path (index.ts' DirectReluMlp).
  * - `adamw(p, g, m, v, pOut, mOut, vOut, n, b1, omb1, b2, omb2, invSqrtBc2, eps, stepSize, decay)`:
  *     m' = m·b1 + g·omb1;  v' = v·b2 + (g·g)·omb2;  d = √v'·invSqrtBc2 + eps;
  *     p' = (decay ≠ 1 ? p·decay : p) − (m'/d)·stepSize
@@ -104,7 +105,7 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
     (local $tile i32) (local $packB i32) (local $packA i32)
     (local $i i32) (local $j i32) (local $k i32) (local $r i32) (local $c i32) (local $p i32)
     (local $nr i32) (local $nc i32) (local $pa i32) (local $pb i32) (local $pb0 i32) (local $bStride i32)
-    (local $dst i32) (local $src i32)
+    (local $dst i32) (local $src i32) (local $q i32) (local $q0 i32) (local $step i32) (local $rowStride i32)
     (local $a v128) ${bLocals}
     ${accLocals}
     ;; scratch layout: tile [${mr}][${NR}] floats | packB [K][${NR}] | packA [ceil(M/${mr})][K][${mr}]
@@ -112,22 +113,44 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
     (local.set $packB (i32.add (local.get $scratch) (i32.const ${tileBytes})))
     (local.set $packA (i32.add (local.get $packB) (i32.mul (local.get $K) (i32.const ${NR * 4}))))
 
-    ;; pack A into ${mr}-row panels, zero-padding rows past M
+    ;; pack A into ${mr}-row panels [ceil(M/${mr})][K][${mr}]: full panels through running row pointers (one
+    ;; vector load per k when the panel's rows are adjacent in memory), the last partial panel zero-padded
     (local.set $p (local.get $packA))
     (local.set $i (i32.const 0))
+    (local.set $step (i32.shl (local.get $sAk) (i32.const 2)))
     (block $packedA (loop $panelA
       (br_if $packedA (i32.ge_s (local.get $i) (local.get $M)))
-      (local.set $k (i32.const 0))
-      (loop $kA
-        (local.set $r (i32.const 0))
-        (loop $rA
-          (f32.store (local.get $p)
-            (if (result f32) (i32.lt_s (i32.add (local.get $i) (local.get $r)) (local.get $M))
-              (then (f32.load (call $at (local.get $A) (i32.add (local.get $i) (local.get $r)) (local.get $sAi) (local.get $k) (local.get $sAk))))
-              (else (f32.const 0))))
-          (local.set $p (i32.add (local.get $p) (i32.const 4)))
-          (br_if $rA (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const ${mr}))))
-        (br_if $kA (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))
+      (if (i32.le_s (i32.add (local.get $i) (i32.const ${mr})) (local.get $M))
+        (then
+          (local.set $q0 (call $at (local.get $A) (local.get $i) (local.get $sAi) (i32.const 0) (i32.const 0)))
+          (local.set $k (local.get $K))
+          (if (i32.eq (local.get $sAi) (i32.const 1))
+            (then
+              (loop $kAv
+                ${mr === 4 ? '(v128.store (local.get $p) (v128.load (local.get $q0)))' : rows.map((r) => `(f32.store offset=${r * 4} (local.get $p) (f32.load offset=${r * 4} (local.get $q0)))`).join(' ')}
+                (local.set $q0 (i32.add (local.get $q0) (local.get $step)))
+                (local.set $p (i32.add (local.get $p) (i32.const ${mr * 4})))
+                (br_if $kAv (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+            (else
+              (local.set $rowStride (i32.shl (local.get $sAi) (i32.const 2)))
+              (loop $kAs
+                (local.set $q (local.get $q0))
+                ${rows.map((r) => `(f32.store offset=${r * 4} (local.get $p) (f32.load (local.get $q)))${r < mr - 1 ? ' (local.set $q (i32.add (local.get $q) (local.get $rowStride)))' : ''}`).join('\n                ')}
+                (local.set $q0 (i32.add (local.get $q0) (local.get $step)))
+                (local.set $p (i32.add (local.get $p) (i32.const ${mr * 4})))
+                (br_if $kAs (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))))
+        (else
+          (local.set $k (i32.const 0))
+          (loop $kA
+            (local.set $r (i32.const 0))
+            (loop $rA
+              (f32.store (local.get $p)
+                (if (result f32) (i32.lt_s (i32.add (local.get $i) (local.get $r)) (local.get $M))
+                  (then (f32.load (call $at (local.get $A) (i32.add (local.get $i) (local.get $r)) (local.get $sAi) (local.get $k) (local.get $sAk))))
+                  (else (f32.const 0))))
+              (local.set $p (i32.add (local.get $p) (i32.const 4)))
+              (br_if $rA (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const ${mr}))))
+            (br_if $kA (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))))
       (local.set $i (i32.add (local.get $i) (i32.const ${mr})))
       (br $panelA)))
 
@@ -147,18 +170,46 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
         (else
           (local.set $pb0 (local.get $packB))
           (local.set $bStride (i32.const ${NR * 4}))
-          (local.set $p (local.get $packB))
-          (local.set $k (i32.const 0))
-          (loop $kB
-            (local.set $c (i32.const 0))
-            (loop $cB
-              (f32.store (local.get $p)
-                (if (result f32) (i32.lt_s (local.get $c) (local.get $nc))
-                  (then (f32.load (call $at (local.get $B) (local.get $k) (local.get $sBk) (i32.add (local.get $j) (local.get $c)) (local.get $sBn))))
-                  (else (f32.const 0))))
-              (local.set $p (i32.add (local.get $p) (i32.const 4)))
-              (br_if $cB (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const ${NR}))))
-            (br_if $kB (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))))
+          (local.set $step (i32.shl (local.get $sBk) (i32.const 2)))
+          (if (i32.and (i32.eq (local.get $nc) (i32.const ${NR})) (i32.eq (local.get $sBn) (i32.const 1)))
+            (then
+              ;; full panel, contiguous rows: ${nv} vector copies per k
+              (local.set $q (call $at (local.get $B) (i32.const 0) (i32.const 0) (local.get $j) (i32.const 1)))
+              (local.set $p (local.get $packB))
+              (local.set $k (local.get $K))
+              (loop $kBv
+                ${vecs.map((h) => `(v128.store offset=${h * 16} (local.get $p) (v128.load offset=${h * 16} (local.get $q)))`).join(' ')}
+                (local.set $q (i32.add (local.get $q) (local.get $step)))
+                (local.set $p (i32.add (local.get $p) (i32.const ${NR * 4})))
+                (br_if $kBv (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+            (else (if (i32.eq (local.get $nc) (i32.const ${NR}))
+              (then
+                ;; full panel, strided columns (a transposed B): one running pointer per column
+                (local.set $c (i32.const 0))
+                (loop $cBs
+                  (local.set $q (call $at (local.get $B) (i32.const 0) (i32.const 0) (i32.add (local.get $j) (local.get $c)) (local.get $sBn)))
+                  (local.set $p (i32.add (local.get $packB) (i32.shl (local.get $c) (i32.const 2))))
+                  (local.set $k (local.get $K))
+                  (loop $kBs
+                    (f32.store (local.get $p) (f32.load (local.get $q)))
+                    (local.set $q (i32.add (local.get $q) (local.get $step)))
+                    (local.set $p (i32.add (local.get $p) (i32.const ${NR * 4})))
+                    (br_if $kBs (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+                  (br_if $cBs (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const ${NR})))))
+              (else
+                ;; the last, partial panel: zero-padded past N
+                (local.set $p (local.get $packB))
+                (local.set $k (i32.const 0))
+                (loop $kB
+                  (local.set $c (i32.const 0))
+                  (loop $cB
+                    (f32.store (local.get $p)
+                      (if (result f32) (i32.lt_s (local.get $c) (local.get $nc))
+                        (then (f32.load (call $at (local.get $B) (local.get $k) (local.get $sBk) (i32.add (local.get $j) (local.get $c)) (local.get $sBn))))
+                        (else (f32.const 0))))
+                    (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                    (br_if $cB (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (i32.const ${NR}))))
+                  (br_if $kB (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $K))))))))))
 
       ;; bias of this panel (zeros when absent or past N), staged through the tile
       (local.set $c (i32.const 0))
@@ -206,6 +257,42 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
         (br $rowPanel)))
       (local.set $j (i32.add (local.get $j) (i32.const ${NR})))
       (br $colPanel))))
+
+  ;; dst[i] = max(src[i], 0) for i < n (dst may equal src)
+  (func (export "relu") (param $src i32) (param $dst i32) (param $n i32)
+    (local $o i32) (local $end i32) (local $end4 i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (block $doneVec (loop $vec
+      (br_if $doneVec (i32.ge_u (local.get $o) (local.get $end4)))
+      (v128.store (i32.add (local.get $dst) (local.get $o))
+        (f32x4.max (v128.load (i32.add (local.get $src) (local.get $o))) (v128.const f32x4 0 0 0 0)))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $vec)))
+    (block $doneTail (loop $tail
+      (br_if $doneTail (i32.ge_u (local.get $o) (local.get $end)))
+      (f32.store (i32.add (local.get $dst) (local.get $o))
+        (f32.max (f32.load (i32.add (local.get $src) (local.get $o))) (f32.const 0)))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tail))))
+
+  ;; dst[i] = a[i] + b[i] for i < n (dst may equal a or b)
+  (func (export "add") (param $a i32) (param $b i32) (param $dst i32) (param $n i32)
+    (local $o i32) (local $end i32) (local $end4 i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (block $doneVec (loop $vec
+      (br_if $doneVec (i32.ge_u (local.get $o) (local.get $end4)))
+      (v128.store (i32.add (local.get $dst) (local.get $o))
+        (f32x4.add (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $vec)))
+    (block $doneTail (loop $tail
+      (br_if $doneTail (i32.ge_u (local.get $o) (local.get $end)))
+      (f32.store (i32.add (local.get $dst) (local.get $o))
+        (f32.add (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $tail))))
 
   (func (export "adamw")
     (param $p i32) (param $g i32) (param $m i32) (param $v i32)
