@@ -90,6 +90,12 @@ describe('Avoid study: DPPO fine-tuning, curves, trajectories, action clouds', {
     await page.locator('[data-testid="inspect-source"][data-busy="false"]').waitFor({ timeout: 60_000 });
     assert.ok(Number(await final.getAttribute('data-points')) >= 64, 'clouds at the clicked state');
     await page.screenshot({ path: artifactPath('avoid-study-inspector.png') });
+    // Evaluation noise instead of the exploration floor: both policies are re-sampled and say so.
+    await page.getByTestId('page-inspector').getByTestId('inspect-mode').selectOption('eval');
+    await page.locator('[data-testid="page-inspector"] .ic-rowhead', { hasText: 'pre-trained · eval noise' }).first().waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="page-inspector"] .ic-rowhead', { hasText: /current.*eval noise/ }).first().waitFor({ timeout: 60_000 });
+    assert.ok(Number(await final.getAttribute('data-points')) >= 64, 'eval-noise clouds have samples');
+    await page.getByTestId('page-inspector').getByTestId('inspect-mode').selectOption('exploration');
   });
 
   it('keeps the run and its curve after a reload', async () => {

@@ -5,7 +5,7 @@
  * mounted, the current policy is re-sampled after every iteration of the active run.
  */
 import { create } from 'zustand';
-import type { InspectResult, PolicyRef, TrainResponse } from '../workers/protocol';
+import type { InspectMode, InspectResult, PolicyRef, TrainResponse } from '../workers/protocol';
 import { useExperiment } from './experiment';
 import { selectedCheckpoint } from './pretrain';
 import { isLive, useRuns } from './runs';
@@ -25,6 +25,8 @@ export interface InspectorState {
   sourceLabel: string;
   n: number;
   seed: number;
+  /** Exploration noise (as the chains fine-tuning collects) or evaluation sampling. */
+  mode: InspectMode;
   pretrained: InspectResult | null;
   current: InspectResult | null;
   /** What the shown results sample: a run (live policies) or a checkpoint on its own. */
@@ -39,6 +41,7 @@ export const useInspector = create<InspectorState>(() => ({
   sourceLabel: 'start state',
   n: 256,
   seed: 0,
+  mode: 'exploration',
   pretrained: null,
   current: null,
   target: null,
@@ -102,7 +105,7 @@ export function requestClouds(which: PolicyRef[] = ['pretrained', 'current']): v
     const requestId = nextRequestId++;
     latest[policy] = requestId;
     inFlight.set(requestId, now);
-    port.post({ type: 'inspect', requestId, runId: target.runId, checkpoint: target.checkpoint, policy, obs: [...s.obs], n: s.n, seed: s.seed });
+    port.post({ type: 'inspect', requestId, runId: target.runId, checkpoint: target.checkpoint, policy, obs: [...s.obs], n: s.n, seed: s.seed, mode: s.mode });
   }
   useInspector.setState({ busy: true, target });
 }
@@ -112,7 +115,7 @@ export function setInspectState(obs: number[], source: StateSource, sourceLabel:
   requestClouds();
 }
 
-export function setInspectSampling(patch: Partial<Pick<InspectorState, 'n' | 'seed'>>): void {
+export function setInspectSampling(patch: Partial<Pick<InspectorState, 'n' | 'seed' | 'mode'>>): void {
   useInspector.setState(patch);
   requestClouds();
 }

@@ -36,6 +36,9 @@ export interface BackendReport {
 
 // ---------------------------------------------------------------- train worker
 
+/** How the inspector samples: with the fine-tuning exploration noise or as at evaluation (spec §2.5). */
+export type InspectMode = 'exploration' | 'eval';
+
 /** Which policy an inspector request samples: the pre-trained (frozen base) or the current fine-tuned one. */
 export type PolicyRef = 'pretrained' | 'current';
 
@@ -90,6 +93,11 @@ export type TrainRequest =
       /** Number of chains to sample. */
       n: number;
       seed: number;
+      /**
+       * 'exploration' (default): the training-time noise (std floor minSamplingDenoisingStd at every step);
+       * 'eval': evaluation sampling (DDPM floor 1e-3, noiseless last step; Gaussian/GMM: the mean / top mode).
+       */
+      mode?: InspectMode;
     };
 
 /**
@@ -105,6 +113,7 @@ export interface InspectResult {
   actionDim: number;
   /** Iteration of the policy sampled (-1 = pre-trained). */
   itr: number;
+  mode: InspectMode;
 }
 
 export type TrainResponse =

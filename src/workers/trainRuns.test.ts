@@ -144,6 +144,13 @@ describe('trainRuns (train worker run handling)', () => {
     expect(std(pre.steps[0])).toBeGreaterThan(0.4);
     expect(std(pre.steps[0])).toBeLessThan(0.6);
     expect(std(pre.steps[pre.steps.length - 1])).toBeLessThan(std(pre.steps[0]));
+    expect(pre.mode).toBe('exploration');
+    // Eval sampling (floor 1e-3, noiseless last step) gives a tighter final cloud than the exploration floor.
+    handleRunMessage({ type: 'inspect', requestId: 3, runId: 'a', checkpoint: 'unused', policy: 'pretrained', obs: [0.1, -0.2], n: 64, seed: 5, mode: 'eval' }, rec.post);
+    const evalRes = ((await rec.until((r) => r.type === 'inspect-result' && r.result.requestId === 3)) as { result: InspectResult }).result;
+    expect(evalRes.mode).toBe('eval');
+    const last = (r: InspectResult) => r.steps[r.steps.length - 1];
+    expect(std(last(evalRes))).toBeLessThan(std(last(pre)));
     expect(tf.memory().numTensors).toBe(before);
   });
 

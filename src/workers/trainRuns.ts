@@ -177,7 +177,7 @@ async function inspect(msg: Extract<RunRequest, { type: 'inspect' }>, post: Post
     for (let i = 0; i < n; i++) obsRaw.set(msg.obs, i * Do);
     const obsNorm = normalizer.normalizeObs(obsRaw);
     const opts: SampleOptions & { useBaseActor?: boolean } = {
-      deterministic: false,
+      deterministic: msg.mode === 'eval',
       recordChain: false,
       recordAllSteps: true,
       rng: new Rng(msg.seed),
@@ -204,6 +204,7 @@ async function inspect(msg: Extract<RunRequest, { type: 'inspect' }>, post: Post
       steps,
       actionDim: Da,
       itr: pretrained ? -1 : itr,
+      mode: msg.mode ?? 'exploration',
     };
     post({ type: 'inspect-result', result }, steps.map((s) => s.buffer as ArrayBuffer));
   } catch (err) {

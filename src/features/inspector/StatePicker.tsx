@@ -1,9 +1,11 @@
 /**
  * Chooses the state whose action clouds are inspected: the Avoid start state, typed values, or (from the
- * trajectory plot) a point on an env's path; plus the number of chains and the sampling seed.
+ * trajectory plot) a point on an env's path; plus the number of chains, the sampling seed and the noise:
+ * exploration (the std floor fine-tuning samples with, spec §2.5) or evaluation.
  */
 import { useEffect, useState } from 'react';
 import { AVOID_START_OBS, OBS_LABELS, requestClouds, setInspectSampling, setInspectState, useInspector } from '../../state/inspector';
+import type { InspectMode } from '../../workers/protocol';
 import { Button } from '../../ui/Button';
 import { StatusDot } from '../../ui/StatusDot';
 
@@ -14,6 +16,7 @@ export function StatePicker({ compact = false }: { compact?: boolean }) {
   const sourceLabel = useInspector((s) => s.sourceLabel);
   const n = useInspector((s) => s.n);
   const seed = useInspector((s) => s.seed);
+  const mode = useInspector((s) => s.mode);
   const busy = useInspector((s) => s.busy);
   const error = useInspector((s) => s.error);
   const [typed, setTyped] = useState<string[]>(() => obs.map((v) => v.toFixed(3)));
@@ -81,6 +84,18 @@ export function StatePicker({ compact = false }: { compact?: boolean }) {
               if (Number.isInteger(v) && v >= 0) setInspectSampling({ seed: v });
             }}
           />
+        </label>
+        <label className="ic-inline" title="Exploration: the noise fine-tuning samples with (std floor at every denoising step). Eval: evaluation sampling (DDPM std floor 1e-3, noiseless last step).">
+          noise
+          <select
+            value={mode}
+            onChange={(e) => setInspectSampling({ mode: e.target.value as InspectMode })}
+            aria-label="sampling noise"
+            data-testid="inspect-mode"
+          >
+            <option value="exploration">exploration</option>
+            <option value="eval">eval</option>
+          </select>
         </label>
         <Button small onClick={() => requestClouds()} disabled={busy} title="Sample both policies again at this state">
           Resample

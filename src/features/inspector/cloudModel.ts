@@ -56,9 +56,11 @@ export function useCloudView(rangeMode: RangeMode, dims: [number, number] = DEFA
 
   return useMemo(() => {
     const runColor = run ? seriesColor(run.colorIndex) : OKABE_ITO.orange;
-    const currentTitle = current && current.itr >= 0 ? `current · itr ${current.itr}` : 'current (= pre-trained, no run yet)';
+    const currentTitle =
+      (current && current.itr >= 0 ? `current · itr ${current.itr}` : 'current (= pre-trained, no run yet)') +
+      (current?.mode === 'eval' ? ' · eval noise' : '');
     const rows: CloudRow[] = [
-      { key: 'pretrained', title: 'pre-trained', shortTitle: 'pre-trained', color: OKABE_ITO.grey, result: pretrained },
+      { key: 'pretrained', title: pretrained?.mode === 'eval' ? 'pre-trained · eval noise' : 'pre-trained', shortTitle: 'pre-trained', color: OKABE_ITO.grey, result: pretrained },
       { key: 'current', title: currentTitle, shortTitle: current && current.itr >= 0 ? `itr ${current.itr}` : 'current', color: runColor, result: current },
     ];
     const ref = pretrained ?? current;
