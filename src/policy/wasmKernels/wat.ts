@@ -52,7 +52,7 @@ export function variantName(v: KernelVariant): string {
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** WAT source of one variant. */
-export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): string {
+export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV, directMaxRows = 48): string {
   const NR = 4 * nv;
   const madd = (a: string, b: string, c: string): string =>
     fma ? `(f32x4.relaxed_madd ${a} ${b} ${c})` : `(f32x4.add ${c} (f32x4.mul ${a} ${b}))`;
@@ -79,6 +79,16 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
       ),
     )
     .join('\n          ');
+  // Full tiles go straight to C, row r at $dst + r·ldc·4.
+  const toC = rows
+    .flatMap((r) => [
+      ...(r > 0 ? [`(local.set $dst (i32.add (local.get $dst) (local.get $ldc4)))`] : []),
+      ...vecs.map(
+        (h) =>
+          `(v128.store offset=${h * 16} (local.get $dst) (call $epilogue (local.get $c${r}_${h}) (local.get $bias${h}) (local.get $relu)))`,
+      ),
+    ])
+    .join('\n            ');
   const tileBytes = mr * NR * 4;
   const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
 
@@ -105,9 +115,10 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
     (local $tile i32) (local $packB i32) (local $packA i32)
     (local $i i32) (local $j i32) (local $k i32) (local $r i32) (local $c i32) (local $p i32)
     (local $nr i32) (local $nc i32) (local $pa i32) (local $pb i32) (local $pb0 i32) (local $bStride i32)
-    (local $dst i32) (local $src i32) (local $q i32) (local $q0 i32) (local $step i32) (local $rowStride i32)
+    (local $dst i32) (local $src i32) (local $q i32) (local $q0 i32) (local $step i32) (local $rowStride i32) (local $ldc4 i32)
     (local $a v128) ${bLocals}
     ${accLocals}
+    (local.set $ldc4 (i32.shl (local.get $ldc) (i32.const 2)))
     ;; scratch layout: tile [${mr}][${NR}] floats | packB [K][${NR}] | packA [ceil(M/${mr})][K][${mr}]
     (local.set $tile (local.get $scratch))
     (local.set $packB (i32.add (local.get $scratch) (i32.const ${tileBytes})))
@@ -160,10 +171,12 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
       (local.set $nc (i32.sub (local.get $N) (local.get $j)))
       (if (i32.gt_s (local.get $nc) (i32.const ${NR})) (then (local.set $nc (i32.const ${NR}))))
 
-      ;; B panel: read in place when its rows are contiguous, full, and M is small (packing would not pay);
+      ;; B panel: read in place when its rows are contiguous, full, 16-byte aligned, and M is small (packing
+      ;; would not pay: −5 % at M = 40);
       ;; otherwise pack to [K][8], zero-padding columns past N
-      (if (i32.and (i32.and (i32.eq (local.get $sBn) (i32.const 1)) (i32.eq (local.get $nc) (i32.const ${NR})))
-                   (i32.le_s (local.get $M) (i32.const 48)))
+      (if (i32.and (i32.and (i32.and (i32.eq (local.get $sBn) (i32.const 1)) (i32.eq (local.get $nc) (i32.const ${NR})))
+                   (i32.le_s (local.get $M) (i32.const ${directMaxRows})))
+                   (i32.eqz (i32.and (local.get $B) (i32.const 15))))
         (then
           (local.set $pb0 (i32.add (local.get $B) (i32.shl (local.get $j) (i32.const 2))))
           (local.set $bStride (i32.shl (local.get $sBk) (i32.const 2))))
@@ -234,11 +247,16 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
           (local.set $pa (i32.add (local.get $pa) (i32.const ${mr * 4})))
           (local.set $pb (i32.add (local.get $pb) (local.get $bStride)))
           (br_if $kLoop (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+        (local.set $nr (i32.sub (local.get $M) (local.get $i)))
+        (if (i32.gt_s (local.get $nr) (i32.const ${mr})) (then (local.set $nr (i32.const ${mr}))))
+        (if (i32.and (i32.eq (local.get $nr) (i32.const ${mr})) (i32.eq (local.get $nc) (i32.const ${NR})))
+          (then
+            (local.set $dst (call $at (local.get $C) (local.get $i) (local.get $ldc) (local.get $j) (i32.const 1)))
+            ${toC})
+          (else
         ${toTile}
 
         ;; copy the valid nr × nc part of the tile to C
-        (local.set $nr (i32.sub (local.get $M) (local.get $i)))
-        (if (i32.gt_s (local.get $nr) (i32.const ${mr})) (then (local.set $nr (i32.const ${mr}))))
         (local.set $r (i32.const 0))
         (loop $copyRow
           (local.set $dst (call $at (local.get $C) (i32.add (local.get $i) (local.get $r)) (local.get $ldc) (local.get $j) (i32.const 1)))
@@ -252,7 +270,7 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV): st
                 (f32.store (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
                   (f32.load (i32.add (local.get $src) (i32.shl (local.get $c) (i32.const 2)))))
                 (br_if $copyCol (i32.lt_s (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $nc))))))
-          (br_if $copyRow (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $nr))))
+          (br_if $copyRow (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $nr))))))
         (local.set $i (i32.add (local.get $i) (i32.const ${mr})))
         (br $rowPanel)))
       (local.set $j (i32.add (local.get $j) (i32.const ${NR})))
