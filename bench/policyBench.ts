@@ -16,7 +16,7 @@ import { AdamW } from '../src/policy/adamw';
 import { CriticObs } from '../src/policy/critic';
 import { DiffusionMlpPolicy } from '../src/policy/diffusion';
 import { initTf, type BackendName } from '../src/policy/tfSetup';
-import { installWasmKernels, uninstallWasmKernels, wasmKernelsInfo, wasmKernelsLabel } from '../src/policy/wasmKernels';
+import { timeXnnpackMatMul, wasmKernelsLabel } from '../src/policy/wasmKernels';
 
 export type BenchTask = 'hopper' | 'avoid';
 
@@ -51,6 +51,38 @@ async function timeIt(reps: number, warmup: number, f: () => Promise<void>): Pro
 /** wasm matMul/AdamW: our SIMD kernels (default) or tfjs' XNNPACK ones. */
 export type BenchKernels = 'dppo' | 'xnnpack';
 
+/** XNNPACK 256×512·512×512 matMul on the machine spec/tfjs-backends.md §3.1 measured (the targets' machine). */
+export const SPEC_XNNPACK_MATMUL_MS = 8.5;
+
+/**
+ * Times `f` in blocks of `perBlock` reps, each followed by a 5-rep XNNPACK 256×512·512×512 matMul reference
+ * taken at the same moment (wasm only). Returns all rep times and, per block, median(f) scaled to the spec
+ * machine's speed: median × SPEC_XNNPACK_MATMUL_MS / reference. This VM alternates between speeds for
+ * seconds at a time (≈ 1.6× apart); the scaled figure is comparable across runs and with the targets.
+ */
+async function timeWithReference(reps: number, warmup: number, f: () => Promise<void>, wasm: boolean): Promise<{ times: number[]; scaled: number[]; refs: number[] }> {
+  for (let i = 0; i < warmup; i++) await f();
+  const perBlock = 10;
+  const times: number[] = [];
+  const scaled: number[] = [];
+  const refs: number[] = [];
+  const a = tf.randomNormal([256, 512], 0, 1, 'float32', 1);
+  const w = tf.randomNormal([512, 512], 0, 1, 'float32', 2);
+  try {
+    for (let done = 0; done < reps; done += perBlock) {
+      const block = await timeIt(Math.min(perBlock, reps - done), 0, f);
+      times.push(...block);
+      if (!wasm) continue;
+      const ref = median(Array.from({ length: 5 }, () => timeXnnpackMatMul(a, w)));
+      refs.push(ref);
+      scaled.push((median(block) * SPEC_XNNPACK_MATMUL_MS) / ref);
+    }
+  } finally {
+    tf.dispose([a, w]);
+  }
+  return { times, scaled, refs };
+}
+
 export interface BenchSampleOptions {
   task?: BenchTask;
   backend?: string;
@@ -78,7 +110,7 @@ export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record
       if (r.chain) await r.chain.data();
       tf.dispose([r.actions, r.chain ?? []]);
     };
-    const train = await timeIt(reps, 3, run(false, true));
+    const { times: train, scaled, refs } = await timeWithReference(reps, 3, run(false, true), backend === 'wasm');
     const evalMs = await timeIt(reps, 2, run(true, false));
     const floor = await matMulFloor(envs, cfg.mlpDims[0], 2 * cfg.denoisingSteps, reps);
     const ms = median(train);
@@ -97,7 +129,7 @@ export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record
       eval_median_ms: round(median(evalMs)),
       matmul_floor_ms: round(floor),
       kernels: backend === 'wasm' ? wasmKernelsLabel() : backend,
-      ...(backend === 'wasm' ? { xnnpack_256x512x512_ms: round(await xnnpackReference(reps)) } : {}),
+      ...referenceFields(scaled, refs),
       leaked_tensors: tf.memory().numTensors - tensorsBefore,
     };
   } finally {
@@ -156,7 +188,7 @@ export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record
     loss.dispose();
   };
   try {
-    const actor = await timeIt(reps, 3, actorStep);
+    const { times: actor, scaled, refs } = await timeWithReference(reps, 3, actorStep, backend === 'wasm');
     const criticMs = await timeIt(reps, 3, criticStep);
     const fwd = await timeIt(reps, 2, async () => {
       const lp = policy.logProb(obs, prev, next, steps, lpOpts);
@@ -177,7 +209,7 @@ export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record
       logprob_forward_ms: round(median(fwd)),
       matmul_floor_ms: round(floor),
       kernels: backend === 'wasm' ? wasmKernelsLabel() : backend,
-      ...(backend === 'wasm' ? { xnnpack_256x512x512_ms: round(await xnnpackReference(reps)) } : {}),
+      ...referenceFields(scaled, refs),
       critic_median_ms: round(median(criticMs)),
       actor_plus_critic_ms: round(ms + median(criticMs)),
       leaked_tensors: tf.memory().numTensors - tensorsBefore,
@@ -212,18 +244,12 @@ async function matMulFloor(rows: number, h: number, count: number, reps: number)
 }
 
 /**
- * Machine-speed reference: median ms of one 256×512·512×512 matMul through tfjs' own XNNPACK kernel, the
- * figure spec/tfjs-backends.md §3.1 measured at 8.5 ms on the machine the targets were set on. This VM's
- * speed drifts by ±30 % hour to hour; read the other figures against this one.
+ * `xnnpack_ref_ms`: median of the same-moment XNNPACK references (the spec machine: 8.5 ms);
+ * `spec_speed_ms`: median over blocks of the timing scaled to the spec machine's speed (timeWithReference).
  */
-async function xnnpackReference(reps: number): Promise<number> {
-  const had = wasmKernelsInfo() !== null;
-  uninstallWasmKernels();
-  try {
-    return await matMulFloor(256, 512, 1, reps);
-  } finally {
-    if (had) await installWasmKernels();
-  }
+function referenceFields(scaled: number[], refs: number[]): Record<string, number> {
+  if (refs.length === 0) return {};
+  return { xnnpack_ref_ms: round(median(refs)), spec_speed_ms: round(median(scaled)) };
 }
 
 function paramTotal(vars: tf.Variable[]): number {

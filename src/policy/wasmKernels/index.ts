@@ -24,9 +24,10 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { KERNEL_BINARIES } from './binary';
 import { MR, NR, variantName } from './wat';
+import { startChainPool } from './chain';
 
 /** The parts of tfjs-wasm's BackendWasm we use. */
-interface WasmBackend {
+export interface WasmBackend {
   wasm: {
     asm?: { memory?: WebAssembly.Memory };
     wasmMemory?: WebAssembly.Memory;
@@ -37,7 +38,7 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-interface KernelExports {
+export interface KernelExports {
   gemm(
     A: number, sAi: number, sAk: number,
     B: number, sBk: number, sBn: number,
@@ -45,6 +46,7 @@ interface KernelExports {
     M: number, N: number, K: number, relu: number, scratch: number,
   ): void;
   relu(src: number, dst: number, n: number): void;
+  mlp_rows(job: number, r0: number, r1: number, scratch: number): void;
   add(a: number, b: number, dst: number, n: number): void;
   adamw(
     p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
@@ -75,7 +77,7 @@ export interface AdamWAttrs {
   decay: number;
 }
 
-interface Installed {
+export interface Installed {
   info: WasmKernelsInfo;
   exports: KernelExports;
   memory: WebAssembly.Memory;
@@ -86,6 +88,11 @@ interface Installed {
 }
 
 let installed: Installed | null = null;
+
+/** The installed kernels' state (for chain.ts), or null. */
+export function installedKernels(): Installed | null {
+  return installed;
+}
 
 /** What is installed now, or null (not the wasm backend, or the engine lacks wasm SIMD). */
 export function wasmKernelsInfo(): WasmKernelsInfo | null {
@@ -107,7 +114,7 @@ async function enableRelaxedSimdInNode(): Promise<void> {
   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 }
 
-function decode(b64: string): Uint8Array<ArrayBuffer> {
+export function decode(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -141,6 +148,7 @@ export async function installWasmKernels(): Promise<WasmKernelsInfo | null> {
     }
   }
   if (!exports) return null;
+  if (isNode) await startChainPool(fma);
   let threads = 1;
   try {
     threads = getThreadsCount();
@@ -152,6 +160,21 @@ export async function installWasmKernels(): Promise<WasmKernelsInfo | null> {
   register(state, exports);
   installed = state;
   return state.info;
+}
+
+/**
+ * Benchmark helper: ms of one plain a·b through tfjs' own wasm matMul (XNNPACK), whether or not ours is
+ * installed — a reference of the machine's speed at this moment (this VM's speed drifts by up to 1.6×).
+ */
+export function timeXnnpackMatMul(a: tf.Tensor, b: tf.Tensor): number {
+  const batch = installed?.restore.find((k) => k.kernelName === 'BatchMatMul') ?? tf.getKernel('BatchMatMul', 'wasm');
+  const backend = tf.findBackend('wasm') as unknown as { disposeData(id: object): void } | null;
+  if (!batch || !backend) throw new Error('timeXnnpackMatMul: the wasm backend is not initialised');
+  const t0 = performance.now();
+  const out = batch.kernelFunc({ inputs: { a, b }, backend: backend as never, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  const ms = performance.now() - t0;
+  backend.disposeData(out.dataId);
+  return ms;
 }
 
 /** Puts tfjs' previous kernels back (for A/B benchmarks and tests). */
@@ -168,7 +191,7 @@ export function uninstallWasmKernels(): void {
 }
 
 /** Byte size of the gemm scratch for an M×K left operand (see wat.ts' layout). */
-function scratchBytesFor(M: number, K: number): number {
+export function scratchBytesFor(M: number, K: number): number {
   return 4 * (MR * NR + NR * K + MR * Math.ceil(M / MR) * K);
 }
 
@@ -176,11 +199,11 @@ function scratchBytesFor(M: number, K: number): number {
  * SIMD loads that straddle a cache line cost ≈ 10–15 % in the inner loop (measured), and tfjs' malloc only
  * aligns to 8 bytes, so every buffer the kernels stream from is placed at a 64-byte boundary.
  */
-const ALIGN = 64;
-const aligned = (ptr: number): number => (ptr + ALIGN - 1) & ~(ALIGN - 1);
+export const ALIGN = 64;
+export const aligned = (ptr: number): number => (ptr + ALIGN - 1) & ~(ALIGN - 1);
 
 /** The shared gemm scratch, 64-byte aligned (grown on demand). */
-function scratch(state: Installed, bytes: number): number {
+export function scratch(state: Installed, bytes: number): number {
   if (bytes > state.scratchBytes) {
     if (state.scratchPtr) state.backend.wasm._free(state.scratchPtr);
     state.scratchBytes = Math.ceil(bytes * 1.25);
@@ -326,109 +349,4 @@ export function wasmKernelsLabel(): string {
   return info.matMul ? `matMul: DPPO ${kind} kernel` : `matMul: XNNPACK (threads), AdamW: DPPO ${kind} kernel`;
 }
 
-let directChainEnabled = true;
-
-/** Turns the direct chain path off/on (tests and benchmarks compare it with the tfjs-op path). */
-export function setDirectChainEnabled(enabled: boolean): void {
-  directChainEnabled = enabled;
-}
-
-/** One dense layer for DirectReluMlp: y = x·W + b, W [I, O] and b [O] tfjs tensors on the wasm backend. */
-export interface DirectDense {
-  W: tf.Tensor2D;
-  b: tf.Tensor1D;
-}
-
-/**
- * The denoising chain's per-step network call, run as direct kernel calls on tfjs-wasm memory: no tfjs ops,
- * no tensors, no engine bookkeeping (≈ 50 µs per op, 8 ops per step). Computes exactly what
- * `ResidualMLP.applyFromHidden(tf.add(tf.matMul(x, wx), c))` computes with ReLU (same kernels, same float
- * operations in the same order, so results are bitwise equal; tested in kernels.test.ts):
- *   h = x·wx + c;  for each block: h = h + L2(relu(L1(relu(h))));  out = last(h).
- * The weights are copied (64-byte aligned) when it is created, so it computes with the weights of that
- * moment; make one per chain. `dispose()` frees its buffers.
- */
-export class DirectReluMlp {
-  /** Aligned activation buffers [rows, ·]. */
-  private readonly ptrs: { x: number; t: number; h: number; r: number; u: number; out: number };
-  /** Aligned copies of the weight matrices (same values; the kernels read them in place, see ALIGN). */
-  private readonly w: { wx: number; l1: number[]; l2: number[]; last: number };
-  /** Raw malloc'd pointers, for dispose. */
-  private readonly owned: number[] = [];
-  private disposed = false;
-
-  private constructor(
-    private readonly state: Installed,
-    private readonly rows: number,
-    private readonly wx: tf.Tensor2D,
-    private readonly blocks: { l1: DirectDense; l2: DirectDense }[],
-    private readonly last: DirectDense,
-  ) {
-    const [inDim, hidden] = wx.shape;
-    const outDim = last.W.shape[1];
-    const alloc = (floats: number): number => {
-      const raw = state.backend.wasm._malloc(4 * Math.max(floats, 1) + ALIGN);
-      this.owned.push(raw);
-      return aligned(raw);
-    };
-    this.ptrs = {
-      x: alloc(rows * inDim),
-      t: alloc(rows * hidden),
-      h: alloc(rows * hidden),
-      r: alloc(rows * hidden),
-      u: alloc(rows * hidden),
-      out: alloc(rows * outDim),
-    };
-    const copy = (t: tf.Tensor): number => {
-      const dst = alloc(t.size);
-      const src = state.backend.dataIdMap.get(t.dataId)!.memoryOffset;
-      const heap = new Float32Array(state.memory.buffer); // after the allocations (memory may have grown)
-      heap.copyWithin(dst / 4, src / 4, src / 4 + t.size);
-      return dst;
-    };
-    this.w = {
-      wx: copy(wx),
-      l1: blocks.map((b) => copy(b.l1.W)),
-      l2: blocks.map((b) => copy(b.l2.W)),
-      last: copy(last.W),
-    };
-  }
-
-  /** null unless our kernels run the wasm backend and the direct path is enabled (else callers use tfjs ops). */
-  static create(rows: number, wx: tf.Tensor2D, blocks: { l1: DirectDense; l2: DirectDense }[], last: DirectDense): DirectReluMlp | null {
-    if (!installed || !installed.info.matMul || !directChainEnabled || tf.getBackend() !== 'wasm') return null;
-    return new DirectReluMlp(installed, rows, wx, blocks, last);
-  }
-
-  /** x [rows, I] (row-major), c [rows, H] tensor → ε [rows, O] (a new array). */
-  run(x: Float32Array, c: tf.Tensor): Float32Array {
-    if (this.disposed) throw new Error('DirectReluMlp: used after dispose');
-    const { exports: k, backend } = this.state;
-    const B = this.rows;
-    const [inDim, H] = this.wx.shape;
-    const O = this.last.W.shape[1];
-    const p = this.ptrs;
-    const off = (t: tf.Tensor): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-    const s = scratch(this.state, scratchBytesFor(B, Math.max(inDim, H)));
-    new Float32Array(this.state.memory.buffer, p.x, B * inDim).set(x);
-    // h = x·wx + c  (tfjs: add(matMul(x, wx), c))
-    const w = this.w;
-    k.gemm(p.x, inDim, 1, w.wx, H, 1, p.t, H, 0, B, H, inDim, 0, s);
-    k.add(p.t, off(c), p.h, B * H);
-    this.blocks.forEach(({ l1, l2 }, i) => {
-      k.relu(p.h, p.r, B * H);
-      k.gemm(p.r, H, 1, w.l1[i], H, 1, p.u, H, off(l1.b), B, H, H, 1, s);
-      k.gemm(p.u, H, 1, w.l2[i], H, 1, p.t, H, off(l2.b), B, H, H, 0, s);
-      k.add(p.h, p.t, p.h, B * H);
-    });
-    k.gemm(p.h, H, 1, w.last, O, 1, p.out, O, off(this.last.b), B, O, H, 0, s);
-    return new Float32Array(this.state.memory.buffer, p.out, B * O).slice();
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    // The kernels may have been uninstalled meanwhile; the memory still belongs to tfjs-wasm's allocator.
-    for (const ptr of this.owned) this.state.backend.wasm._free(ptr);
-  }
-}
+export { DirectReluMlp, setDirectChainMode, type DirectChainMode, type DirectDense } from './chain';

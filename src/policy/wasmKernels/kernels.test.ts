@@ -7,7 +7,7 @@ import { compileKernelVariants } from './compile';
 import { Rng } from '../../core/rng';
 import { avoidDiffusionActor } from '../../config/presets/avoid';
 import { DiffusionMlpPolicy } from '../diffusion';
-import { setDirectChainEnabled, uninstallWasmKernels, wasmKernelsInfo } from './index';
+import { DirectReluMlp, setDirectChainMode, uninstallWasmKernels, wasmKernelsInfo, type DirectChainMode } from './index';
 
 /** Deterministic test data in [−1, 1). */
 function data(n: number, seed: number): Float32Array {
@@ -180,34 +180,57 @@ describe('wasm SIMD kernels', () => {
     tf.dispose([a, b]);
   });
 
-  it('the direct chain path samples bitwise the same chains as the tfjs-op path, and frees what it allocates', async () => {
+  it('the direct chain path (one and two threads) samples bitwise the same chains as tfjs ops, and frees what it allocates', async () => {
     const policy = new DiffusionMlpPolicy(avoidDiffusionActor(), new Rng(3));
     policy.prepareFinetune(10);
     const obs = tf.tensor2d(data(40 * 4, 21), [40, 4]);
-    const sample = (direct: boolean) => {
-      setDirectChainEnabled(direct);
+    const sample = (m: DirectChainMode) => {
+      setDirectChainMode(m);
       const r = policy.sample(obs, { deterministic: false, recordChain: true, rng: new Rng(9), minSamplingDenoisingStd: 0.1, randnClipValue: 3 });
       const out = { actions: Array.from(r.actions.dataSync()), chain: Array.from(r.chain!.dataSync()) };
       tf.dispose([r.actions, r.chain!]);
       return out;
     };
     try {
-      sample(true);
+      sample('auto');
+      sample('single');
       const before = tf.memory();
-      const direct = sample(true);
+      const parallel = sample('auto');
+      const single = sample('single');
       expect(tf.memory().numTensors).toBe(before.numTensors);
       expect(tf.memory().numBytes).toBe(before.numBytes);
-      const ops = sample(false);
+      const ops = sample('off');
       // It really bypasses tfjs: far fewer tfjs kernels run per chain.
-      const kernelsRun = async (direct: boolean) => (await tf.profile(() => void sample(direct))).kernels.length;
-      expect(await kernelsRun(true)).toBeLessThan((await kernelsRun(false)) / 3);
-      expect(direct.actions).toEqual(ops.actions);
-      expect(direct.chain).toEqual(ops.chain);
-      expect(direct.chain.length).toBe(40 * 11 * 4 * 2); // B × (K′+1) × Ta × Da
+      const kernelsRun = async (m: DirectChainMode) => (await tf.profile(() => void sample(m))).kernels.length;
+      expect(await kernelsRun('single')).toBeLessThan((await kernelsRun('off')) / 3);
+      expect(single.actions).toEqual(ops.actions);
+      expect(single.chain).toEqual(ops.chain);
+      expect(parallel.actions).toEqual(ops.actions);
+      expect(parallel.chain).toEqual(ops.chain);
+      expect(single.chain.length).toBe(40 * 11 * 4 * 2); // B × (K′+1) × Ta × Da
     } finally {
-      setDirectChainEnabled(true);
+      setDirectChainMode('auto');
       obs.dispose();
       policy.dispose();
+    }
+  });
+
+  it('uses two threads for a 40-row chain here (2 cores) and one below 16 rows', () => {
+    const w = (r: number, c: number) => tf.tensor2d(data(r * c, r + c), [r, c]);
+    const b = (n: number) => tf.tensor1d(data(n, n));
+    const layer = () => ({ W: w(32, 32), b: b(32) });
+    const blocks = [{ l1: layer(), l2: layer() }];
+    const last = { W: w(32, 6), b: b(6) };
+    const wx = w(6, 32);
+    const big = DirectReluMlp.create(40, wx, blocks, last)!;
+    const small = DirectReluMlp.create(8, wx, blocks, last)!;
+    try {
+      expect(big.parallel).toBe(true);
+      expect(small.parallel).toBe(false);
+    } finally {
+      big.dispose();
+      small.dispose();
+      tf.dispose([wx, last.W, last.b, ...blocks.flatMap((x) => [x.l1.W, x.l1.b, x.l2.W, x.l2.b])]);
     }
   });
 });

@@ -12,7 +12,9 @@
  *   relu ≠ 0 applies max(·, 0). `scratch` must hold scratchBytes(M, K) bytes (see index.ts).
  *   Blocking: A is packed once into MR-row panels [⌈M/MR⌉][K][MR]; for each 8-column panel of B (packed to
  *   [K][8] unless it can be read in place) an MR×8 register tile accumulates over all of K.
- * - `relu(src, dst, n)`, `add(a, b, dst, n)`: element-wise, for the direct chain path (index.ts' DirectReluMlp).
+ * - `relu(src, dst, n)`, `add(a, b, dst, n)`: element-wise.
+ * - `mlp_rows(job, r0, r1, scratch)`: one ReLU residual-MLP denoiser call on rows [r0, r1) of a chain step
+ *   (the direct chain path, index.ts; one call per thread).
  * - `adamw(p, g, m, v, pOut, mOut, vOut, n, b1, omb1, b2, omb2, invSqrtBc2, eps, stepSize, decay)`:
  *     m' = m·b1 + g·omb1;  v' = v·b2 + (g·g)·omb2;  d = √v'·invSqrtBc2 + eps;
  *     p' = (decay ≠ 1 ? p·decay : p) − (m'/d)·stepSize
@@ -107,7 +109,7 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV, dir
     (i32.add (local.get $base)
       (i32.shl (i32.add (i32.mul (local.get $i) (local.get $si)) (i32.mul (local.get $j) (local.get $sj))) (i32.const 2))))
 
-  (func (export "gemm")
+  (func $gemm (export "gemm")
     (param $A i32) (param $sAi i32) (param $sAk i32)
     (param $B i32) (param $sBk i32) (param $sBn i32)
     (param $C i32) (param $ldc i32) (param $bias i32)
@@ -277,7 +279,7 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV, dir
       (br $colPanel))))
 
   ;; dst[i] = max(src[i], 0) for i < n (dst may equal src)
-  (func (export "relu") (param $src i32) (param $dst i32) (param $n i32)
+  (func $relu (export "relu") (param $src i32) (param $dst i32) (param $n i32)
     (local $o i32) (local $end i32) (local $end4 i32)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
@@ -295,7 +297,7 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV, dir
       (br $tail))))
 
   ;; dst[i] = a[i] + b[i] for i < n (dst may equal a or b)
-  (func (export "add") (param $a i32) (param $b i32) (param $dst i32) (param $n i32)
+  (func $add (export "add") (param $a i32) (param $b i32) (param $dst i32) (param $n i32)
     (local $o i32) (local $end i32) (local $end4 i32)
     (local.set $end (i32.shl (local.get $n) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
@@ -311,6 +313,48 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV, dir
         (f32.add (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o)))))
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $tail))))
+
+  ;; One denoiser call for rows [r0, r1) of a chain (see index.ts' DirectReluMlp / ParallelReluMlp):
+  ;;   h = x·wx + c;  per block: h = h + (relu(relu(h)·W1 + b1))·W2 + b2;  out = h·Wl + bl
+  ;; as the same gemm/relu/add calls the tfjs ops make, on row slices (rows are independent, so any split
+  ;; of the rows gives bitwise the same result). Job words (i32): 0 inDim, 1 H, 2 O, 3 nBlocks, 4 x, 5 c,
+  ;; 6 t, 7 h, 8 r, 9 u, 10 out, 11 wx, 12 lastW, 13 lastB, then per block l1W, l1b, l2W, l2b.
+  (func (export "mlp_rows") (param $job i32) (param $r0 i32) (param $r1 i32) (param $scratch i32)
+    (local $inDim i32) (local $H i32) (local $O i32) (local $M i32) (local $n i32) (local $rowH i32)
+    (local $x i32) (local $c i32) (local $t i32) (local $h i32) (local $r i32) (local $u i32) (local $out i32)
+    (local $blk i32) (local $b i32)
+    (local.set $inDim (i32.load offset=0 (local.get $job)))
+    (local.set $H (i32.load offset=4 (local.get $job)))
+    (local.set $O (i32.load offset=8 (local.get $job)))
+    (local.set $M (i32.sub (local.get $r1) (local.get $r0)))
+    (if (i32.le_s (local.get $M) (i32.const 0)) (then (return)))
+    (local.set $n (i32.mul (local.get $M) (local.get $H)))
+    (local.set $rowH (i32.shl (i32.mul (local.get $r0) (local.get $H)) (i32.const 2)))
+    (local.set $x (i32.add (i32.load offset=16 (local.get $job)) (i32.shl (i32.mul (local.get $r0) (local.get $inDim)) (i32.const 2))))
+    (local.set $c (i32.add (i32.load offset=20 (local.get $job)) (local.get $rowH)))
+    (local.set $t (i32.add (i32.load offset=24 (local.get $job)) (local.get $rowH)))
+    (local.set $h (i32.add (i32.load offset=28 (local.get $job)) (local.get $rowH)))
+    (local.set $r (i32.add (i32.load offset=32 (local.get $job)) (local.get $rowH)))
+    (local.set $u (i32.add (i32.load offset=36 (local.get $job)) (local.get $rowH)))
+    (local.set $out (i32.add (i32.load offset=40 (local.get $job)) (i32.shl (i32.mul (local.get $r0) (local.get $O)) (i32.const 2))))
+    (call $gemm (local.get $x) (local.get $inDim) (i32.const 1) (i32.load offset=44 (local.get $job)) (local.get $H) (i32.const 1)
+      (local.get $t) (local.get $H) (i32.const 0) (local.get $M) (local.get $H) (local.get $inDim) (i32.const 0) (local.get $scratch))
+    (call $add (local.get $t) (local.get $c) (local.get $h) (local.get $n))
+    (local.set $blk (i32.add (local.get $job) (i32.const 56)))
+    (local.set $b (i32.load offset=12 (local.get $job)))
+    (block $doneBlocks (loop $blocks
+      (br_if $doneBlocks (i32.le_s (local.get $b) (i32.const 0)))
+      (call $relu (local.get $h) (local.get $r) (local.get $n))
+      (call $gemm (local.get $r) (local.get $H) (i32.const 1) (i32.load offset=0 (local.get $blk)) (local.get $H) (i32.const 1)
+        (local.get $u) (local.get $H) (i32.load offset=4 (local.get $blk)) (local.get $M) (local.get $H) (local.get $H) (i32.const 1) (local.get $scratch))
+      (call $gemm (local.get $u) (local.get $H) (i32.const 1) (i32.load offset=8 (local.get $blk)) (local.get $H) (i32.const 1)
+        (local.get $t) (local.get $H) (i32.load offset=12 (local.get $blk)) (local.get $M) (local.get $H) (local.get $H) (i32.const 0) (local.get $scratch))
+      (call $add (local.get $h) (local.get $t) (local.get $h) (local.get $n))
+      (local.set $blk (i32.add (local.get $blk) (i32.const 16)))
+      (local.set $b (i32.sub (local.get $b) (i32.const 1)))
+      (br $blocks)))
+    (call $gemm (local.get $h) (local.get $H) (i32.const 1) (i32.load offset=48 (local.get $job)) (local.get $O) (i32.const 1)
+      (local.get $out) (local.get $O) (i32.load offset=52 (local.get $job)) (local.get $M) (local.get $O) (local.get $H) (i32.const 0) (local.get $scratch)))
 
   (func (export "adamw")
     (param $p i32) (param $g i32) (param $m i32) (param $v i32)
