@@ -3,9 +3,10 @@
  * - sample: one DDPM chain (K = 20, K′ = 10, training mode, chain recorded) for `envs` observations ≤ 40 ms
  *   at B = 40 with the Hopper-sized actor;
  * - update: one PPO actor step (logProb forward + backward + AdamW) at batch 256 ≤ 60 ms.
- * Both return plain JSON-able objects (median over `reps` after warm-up). `matmul_floor_ms` is the time of the
- * hidden-layer matMuls alone (2 per chain step; 6 per update = 2 forward + 4 backward) on the same machine
- * at the same moment, to read the figures against when other work shares the cores.
+ * Both return plain JSON-able objects: the median over `reps` after warm-up; `matmul_floor_ms`, the hidden-layer
+ * matMuls alone (2 per chain step; 6 per update) at about the same moment; on wasm also `xnnpack_ref_ms` and
+ * `spec_speed_ms` (timeWithReference: the figure scaled to the speed of the machine the targets were set on,
+ * because this VM's speed drifts by up to 1.6× for seconds at a time).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionMlpConfig } from '../src/config/model';

@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { run: (p: Parsed, out: Output) => Promise<void>;
   pretrain: { run: cmdPretrain, help: '--task T --policy diffusion-mlp|gaussian-mlp|gmm-mlp --data FILE|builtin --epochs N --out CKPT' },
   finetune: { run: cmdFinetune, help: '--task T --algo dppo|gaussian|gmm [--ckpt C] [--preset laptop|reference] --iters N --seed S [--set k=v …] [--out CKPT]' },
   eval: { run: cmdEval, help: '--task T --ckpt C --episodes N [--action-noise σ] [--seed S]' },
-  bench: { run: cmdBench, help: 'sim|sample|update|finetune [--task T] [--backend B]: throughput figures' },
+  bench: { run: cmdBench, help: 'sim|sample|update|finetune [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
   inspect: { run: cmdInspect, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
 };
 

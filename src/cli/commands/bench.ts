@@ -7,6 +7,7 @@ import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
 import { UserError } from '../../core/errors';
 import { defaultCheckpointFor } from '../../data/builtins';
 import { initTf, type BackendName } from '../../policy/tfSetup';
+import { setDirectChainMode } from '../../policy/wasmKernels';
 import { finetunePpo } from '../../train/finetunePpo';
 import type { Parsed } from '../args';
 import { loadCheckpointRef } from '../assets';
@@ -21,17 +22,20 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
   const kernels = p.str('kernels', 'dppo');
   if (kernels !== 'dppo' && kernels !== 'xnnpack') throw new UserError(`--kernels must be dppo or xnnpack, not "${kernels}"`);
   const tfOpts = { fastKernels: kernels === 'dppo' };
+  const chain = p.str('chain', 'auto');
+  if (chain !== 'auto' && chain !== 'single' && chain !== 'off') throw new UserError(`--chain must be auto, single or off, not "${chain}"`);
+  setDirectChainMode(chain);
   switch (what) {
     case 'sim':
       out.summary({ bench: 'sim', ...(await benchSim({ task: task ?? 'avoid-m2', envs: p.num('envs', 40), seconds: p.num('seconds', 3) })) });
       return;
     case 'sample':
       await initTf(backend, tfOpts);
-      out.summary({ bench: 'sample', ...(await benchSample({ task: (task ?? 'hopper') as 'hopper', backend, kernels, envs: p.num('envs', 40), reps: p.num('reps', 40) })) });
+      out.summary({ bench: 'sample', ...(await benchSample({ task: (task ?? 'hopper') as 'hopper', backend, kernels, envs: p.num('envs', 40), reps: p.num('reps', 200) })) });
       return;
     case 'update':
       await initTf(backend, tfOpts);
-      out.summary({ bench: 'update', ...(await benchUpdate({ task: (task ?? 'hopper') as 'hopper', backend, kernels, batch: p.num('batch', 256), reps: p.num('reps', 40) })) });
+      out.summary({ bench: 'update', ...(await benchUpdate({ task: (task ?? 'hopper') as 'hopper', backend, kernels, batch: p.num('batch', 256), reps: p.num('reps', 200) })) });
       return;
     case 'finetune': {
       await initTf(backend, tfOpts);
