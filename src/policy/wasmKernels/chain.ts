@@ -103,7 +103,7 @@ export class DirectReluMlp {
   static create(rows: number, wx: tf.Tensor2D, blocks: { l1: DirectDense; l2: DirectDense }[], last: DirectDense): DirectReluMlp | null {
     const tfjs = installedKernels();
     if (!tfjs || !tfjs.info.matMul || mode === 'off' || tf.getBackend() !== 'wasm') return null;
-    const pool = mode === 'auto' && rows >= MIN_PARALLEL_ROWS ? chainPool : null;
+    const pool = mode === 'auto' && rows >= MIN_PARALLEL_ROWS && chainPool?.healthy ? chainPool : null;
     const place = pool ? pool.placement() : tfjsPlacement(tfjs);
     return new DirectReluMlp(place, tfjs, rows, pool, wx, blocks, last);
   }
@@ -227,6 +227,11 @@ class ChainPool {
     });
   }
 
+  /** False once the worker has failed or stalled; runners made afterwards use one thread. */
+  get healthy(): boolean {
+    return this.broken === null;
+  }
+
   /** Bump allocation in the shared memory; everything is released when the last runner is disposed. */
   placement(): Placement {
     this.live += 1;
@@ -270,7 +275,10 @@ class ChainPool {
     for (let spin = 0; Atomics.load(c, DONE) !== this.seq; spin++) {
       if (spin > 2000) {
         const r = Atomics.wait(c, DONE, Atomics.load(c, DONE), 5000);
-        if (r === 'timed-out' && Atomics.load(c, DONE) !== this.seq) throw new Error('DirectReluMlp: the chain worker did not answer within 5 s');
+        if (r === 'timed-out' && Atomics.load(c, DONE) !== this.seq) {
+          this.broken = new Error('no answer within 5 s');
+          throw new Error('DirectReluMlp: the chain worker did not answer within 5 s');
+        }
       }
     }
     this.cursor = mark;

@@ -63,6 +63,31 @@ describe('wasm SIMD kernels', () => {
     }
   });
 
+  it('every variant (FMA or plain SIMD, shared memory or not) computes gemm correctly on its own memory', async () => {
+    for (const [name, b64] of Object.entries(KERNEL_BINARIES)) {
+      const shared = name.endsWith('_shared');
+      const memory = new WebAssembly.Memory(shared ? { initial: 16, maximum: 64, shared: true } : { initial: 16 });
+      const module = await WebAssembly.compile(Buffer.from(b64, 'base64'));
+      const k = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as {
+        gemm: (...args: number[]) => void;
+      };
+      const heap = new Float32Array(memory.buffer);
+      const [M, K, N] = [37, 64, 13];
+      for (const [tA, tB] of [[false, false], [true, true]] as const) {
+        const a = data(M * K, 3);
+        const b = data(K * N, 4);
+        const bias = data(N, 5);
+        const [A, B, C, BIAS, S] = [1024, 20_000, 40_000, 60_000, 65_536];
+        heap.set(a, A / 4);
+        heap.set(b, B / 4);
+        heap.set(bias, BIAS / 4);
+        k.gemm(A, tA ? 1 : K, tA ? M : 1, B, tB ? 1 : N, tB ? K : 1, C, N, BIAS, M, N, K, 1, S);
+        const want = reference(a, tA ? [K, M] : [M, K], b, tB ? [N, K] : [K, N], tA, tB, bias, true).out;
+        expect(maxRelErr(heap.subarray(C / 4, C / 4 + M * N), want), `${name} tA ${tA} tB ${tB}`).toBeLessThan(2e-5);
+      }
+    }
+  });
+
   it('installs on the wasm backend here, with fused multiply-add', () => {
     expect(wasmKernelsInfo()).toEqual({ fma: true, shared: false, matMul: true });
   });
