@@ -144,9 +144,16 @@ function makeHostEvaluator(args: ChainArgs): HostChainEvaluator | null {
     if (e) made.push(e);
     return e;
   };
-  const evalBase = make(base, baseTs);
-  const evalFt = ft ? make(ft, ftTs) : undefined;
   const dispose = () => made.forEach((e) => e.dispose());
+  let evalBase: HostChainEvaluator | null | undefined;
+  let evalFt: HostChainEvaluator | null | undefined;
+  try {
+    evalBase = make(base, baseTs);
+    evalFt = ft ? make(ft, ftTs) : undefined;
+  } catch (e) {
+    dispose();
+    throw e;
+  }
   if (evalBase === null || evalFt === null) {
     dispose();
     return null;

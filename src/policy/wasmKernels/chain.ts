@@ -22,7 +22,7 @@ import {
   ALIGN,
   decode,
   installedKernels,
-  scratch,
+  mallocChecked,
   scratchBytesFor,
   type Installed,
   type KernelExports,
@@ -63,6 +63,9 @@ export class DirectReluMlp {
   private readonly x: number;
   private readonly c: number;
   private readonly out: number;
+  /** gemm scratch for rows [0, half) and (two threads) [half, rows), owned by this runner. */
+  private readonly scratchMine: number;
+  private readonly scratchTheirs: number;
   private readonly dims: { inDim: number; H: number; O: number };
   private disposed = false;
 
@@ -90,8 +93,13 @@ export class DirectReluMlp {
       new Float32Array(place.memory.buffer, dst, tensor.size).set(new Float32Array(tfjs.memory.buffer, src, tensor.size));
       return dst;
     };
-    const words = [inDim, H, O, blocks.length, this.x, this.c, t, h, r, u, this.out, copy(wx), copy(last.W), this.copyOrRef(last.b, copy)];
-    for (const { l1, l2 } of blocks) words.push(copy(l1.W), this.copyOrRef(l1.b, copy), copy(l2.W), this.copyOrRef(l2.b, copy));
+    // Weights and biases are copied: the runner never reads a tfjs variable after it is made.
+    const words = [inDim, H, O, blocks.length, this.x, this.c, t, h, r, u, this.out, copy(wx), copy(last.W), copy(last.b)];
+    for (const { l1, l2 } of blocks) words.push(copy(l1.W), copy(l1.b), copy(l2.W), copy(l2.b));
+    const K = Math.max(inDim, H);
+    const half = pool ? rows >> 1 : rows;
+    this.scratchMine = alloc(scratchBytesFor(half, K));
+    this.scratchTheirs = pool ? alloc(scratchBytesFor(rows - half, K)) : 0;
     this.job = alloc(jobBytes(blocks.length));
     new Int32Array(place.memory.buffer, this.job, words.length).set(words);
   }
@@ -105,7 +113,12 @@ export class DirectReluMlp {
     if (!tfjs || !tfjs.info.matMul || mode === 'off' || tf.getBackend() !== 'wasm') return null;
     const pool = mode === 'auto' && rows >= MIN_PARALLEL_ROWS && chainPool?.healthy ? chainPool : null;
     const place = pool ? pool.placement() : tfjsPlacement(tfjs);
-    return new DirectReluMlp(place, tfjs, rows, pool, wx, blocks, last);
+    try {
+      return new DirectReluMlp(place, tfjs, rows, pool, wx, blocks, last);
+    } catch (e) {
+      place.releaseAll();
+      throw e;
+    }
   }
 
   /** Runs on two threads. */
@@ -119,14 +132,16 @@ export class DirectReluMlp {
     const { memory, k } = this.place;
     const { inDim, H, O } = this.dims;
     const B = this.rows;
+    if (x.length !== B * inDim || c.size !== B * H) {
+      throw new Error(`DirectReluMlp: expected x of ${B}×${inDim} and c of ${B}×${H}; got ${x.length} and ${c.size} values`);
+    }
     new Float32Array(memory.buffer, this.x, B * inDim).set(x);
-    if (this.pool) new Float32Array(memory.buffer, this.c, B * H).set(new Float32Array(this.tfjs.memory.buffer, this.offset(c), B * H));
-    else new Int32Array(memory.buffer, this.job + 20, 1)[0] = this.offset(c); // job word 5: c in place
     if (this.pool) {
-      const half = B >> 1;
-      this.pool.runSplit(this.job, half, B, Math.max(inDim, H));
+      new Float32Array(memory.buffer, this.c, B * H).set(new Float32Array(this.tfjs.memory.buffer, this.offset(c), B * H));
+      this.pool.runSplit(this.job, B >> 1, B, this.scratchMine, this.scratchTheirs);
     } else {
-      k.mlp_rows(this.job, 0, B, scratch(this.tfjs, scratchBytesFor(B, Math.max(inDim, H))));
+      new Int32Array(memory.buffer, this.job + 20, 1)[0] = this.offset(c); // job word 5: c, alive for this call
+      k.mlp_rows(this.job, 0, B, this.scratchMine);
     }
     return new Float32Array(memory.buffer, this.out, B * O).slice();
   }
@@ -143,10 +158,6 @@ export class DirectReluMlp {
     return d.memoryOffset;
   }
 
-  /** Biases are read once per column panel: in place when they share the memory, else copied. */
-  private copyOrRef(b: tf.Tensor, copy: (t: tf.Tensor) => number): number {
-    return this.place.memory === this.tfjs.memory ? this.offset(b) : copy(b);
-  }
 }
 
 /** Allocations in tfjs-wasm's heap through its malloc, freed together. */
@@ -156,7 +167,7 @@ function tfjsPlacement(tfjs: Installed): Placement {
     memory: tfjs.memory,
     k: tfjs.exports,
     alloc: (bytes) => {
-      const p = tfjs.backend.wasm._malloc(Math.max(bytes, 4) + ALIGN);
+      const p = mallocChecked(tfjs.backend, Math.max(bytes, 4) + ALIGN);
       raw.push(p);
       return aligned(p);
     },
@@ -177,6 +188,8 @@ const R0 = 3;
 const R1 = 4;
 const SCRATCH = 5;
 const STOP = 6;
+/** Set by the worker when it could not run a job (its rows are then not computed). */
+const FAILED = 7;
 /** Bytes reserved for the control block. */
 const CONTROL_BYTES = 64;
 
@@ -187,15 +200,25 @@ const CONTROL_BYTES = 64;
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory } = workerData;
-const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(memory.buffer, 0, 16);
+let k = null;
+try {
+  k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+} catch (e) {
+  Atomics.store(ctrl, ${FAILED}, 1);
+}
 let seen = 0;
 for (;;) {
   for (let spin = 0; spin < 20000 && Atomics.load(ctrl, ${SEQ}) === seen; spin++);
-  if (Atomics.load(ctrl, ${SEQ}) === seen) Atomics.wait(ctrl, ${SEQ}, seen);
+  while (Atomics.load(ctrl, ${SEQ}) === seen) Atomics.wait(ctrl, ${SEQ}, seen);
   seen = Atomics.load(ctrl, ${SEQ});
   if (Atomics.load(ctrl, ${STOP}) === 1) break;
-  k.mlp_rows(ctrl[${JOB}], ctrl[${R0}], ctrl[${R1}], ctrl[${SCRATCH}]);
+  try {
+    if (k === null) throw new Error('no instance');
+    k.mlp_rows(ctrl[${JOB}], ctrl[${R0}], ctrl[${R1}], ctrl[${SCRATCH}]);
+  } catch (e) {
+    Atomics.store(ctrl, ${FAILED}, 1);
+  }
   Atomics.store(ctrl, ${DONE}, seen);
   Atomics.notify(ctrl, ${DONE});
 }
@@ -258,33 +281,33 @@ class ChainPool {
   }
 
   /** Rows [0, half) here and [half, B) on the worker, each with its own scratch; returns when both are done. */
-  runSplit(job: number, half: number, B: number, K: number): void {
+  runSplit(job: number, half: number, B: number, scratchMine: number, scratchTheirs: number): void {
     if (this.broken) throw new Error(`DirectReluMlp: the chain worker failed: ${this.broken.message}`);
-    const mark = this.cursor;
-    const mine = this.alloc(scratchBytesFor(half, K));
-    const theirs = this.alloc(scratchBytesFor(B - half, K));
     const c = this.ctrl;
     c[JOB] = job;
     c[R0] = half;
     c[R1] = B;
-    c[SCRATCH] = theirs;
+    c[SCRATCH] = scratchTheirs;
     this.seq = (this.seq + 1) | 0 || 1;
     Atomics.store(c, SEQ, this.seq);
     Atomics.notify(c, SEQ);
-    this.k.mlp_rows(job, 0, half, mine);
-    for (let spin = 0; Atomics.load(c, DONE) !== this.seq; spin++) {
-      if (spin > 2000) {
-        const r = Atomics.wait(c, DONE, Atomics.load(c, DONE), 5000);
-        if (r === 'timed-out' && Atomics.load(c, DONE) !== this.seq) {
-          this.broken = new Error('no answer within 5 s');
-          throw new Error('DirectReluMlp: the chain worker did not answer within 5 s');
-        }
+    this.k.mlp_rows(job, 0, half, scratchMine);
+    for (let spin = 0; ; spin++) {
+      const done = Atomics.load(c, DONE);
+      if (done === this.seq) break;
+      if (spin > 2000 && Atomics.wait(c, DONE, done, 5000) === 'timed-out' && Atomics.load(c, DONE) !== this.seq) {
+        this.broken = new Error('no answer within 5 s');
+        throw new Error('DirectReluMlp: the chain worker did not answer within 5 s');
       }
     }
-    this.cursor = mark;
+    if (Atomics.load(c, FAILED) === 1) {
+      this.broken = new Error('the worker could not run mlp_rows');
+      throw new Error('DirectReluMlp: the chain worker failed to compute its rows');
+    }
   }
 
   async close(): Promise<void> {
+    this.broken ??= new Error('the pool was stopped');
     Atomics.store(this.ctrl, STOP, 1);
     Atomics.store(this.ctrl, SEQ, (this.seq + 1) | 0);
     Atomics.notify(this.ctrl, SEQ);

@@ -125,8 +125,18 @@ export function decode(b64: string): Uint8Array<ArrayBuffer> {
  * Installs the kernels on the (already initialised) wasm backend. Idempotent. Returns what was installed,
  * or null when it could not be (then tfjs' own kernels stay in place).
  */
+let installing: Promise<WasmKernelsInfo | null> | null = null;
+
 export async function installWasmKernels(): Promise<WasmKernelsInfo | null> {
   if (installed) return installed.info;
+  // Concurrent callers share one installation (a second one would capture our kernels as "tfjs'").
+  installing ??= install().finally(() => {
+    installing = null;
+  });
+  return installing;
+}
+
+async function install(): Promise<WasmKernelsInfo | null> {
   const backend = tf.findBackend('wasm') as unknown as WasmBackend | null;
   const memory = backend?.wasm.asm?.memory ?? backend?.wasm.wasmMemory;
   if (!backend || !(memory instanceof WebAssembly.Memory)) return null;
@@ -180,10 +190,12 @@ export function timeXnnpackMatMul(a: tf.Tensor, b: tf.Tensor): number {
 /** Puts tfjs' previous kernels back (for A/B benchmarks and tests). */
 export function uninstallWasmKernels(): void {
   if (!installed) return;
-  for (const name of ['BatchMatMul', '_FusedMatMul', ADAMW_KERNEL]) {
-    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  // Only what we replaced (nothing of tfjs' when our matMul was not installed) and our own AdamW kernel.
+  for (const k of installed.restore) {
+    tf.unregisterKernel(k.kernelName, 'wasm');
+    tf.registerKernel(k);
   }
-  for (const k of installed.restore) tf.registerKernel(k);
+  if (tf.getKernel(ADAMW_KERNEL, 'wasm')) tf.unregisterKernel(ADAMW_KERNEL, 'wasm');
   if (installed.scratchPtr) installed.backend.wasm._free(installed.scratchPtr);
   installed.scratchPtr = 0;
   installed.scratchBytes = 0;
@@ -200,14 +212,21 @@ export function scratchBytesFor(M: number, K: number): number {
  * aligns to 8 bytes, so every buffer the kernels stream from is placed at a 64-byte boundary.
  */
 export const ALIGN = 64;
-export const aligned = (ptr: number): number => (ptr + ALIGN - 1) & ~(ALIGN - 1);
+export const aligned = (ptr: number): number => Math.ceil(ptr / ALIGN) * ALIGN; // no int32 ops: pointers may pass 2³¹
+
+/** tfjs-wasm's malloc, which returns 0 when memory cannot grow: turned into an error, never a write at 0. */
+export function mallocChecked(backend: WasmBackend, bytes: number): number {
+  const p = backend.wasm._malloc(bytes);
+  if (p === 0) throw new Error(`wasm kernels: out of memory allocating ${bytes} bytes`);
+  return p;
+}
 
 /** The shared gemm scratch, 64-byte aligned (grown on demand). */
 export function scratch(state: Installed, bytes: number): number {
   if (bytes > state.scratchBytes) {
     if (state.scratchPtr) state.backend.wasm._free(state.scratchPtr);
     state.scratchBytes = Math.ceil(bytes * 1.25);
-    state.scratchPtr = state.backend.wasm._malloc(state.scratchBytes + ALIGN);
+    state.scratchPtr = mallocChecked(state.backend, state.scratchBytes + ALIGN);
   }
   return aligned(state.scratchPtr);
 }
@@ -328,6 +347,11 @@ function register(state: Installed, k: KernelExports): void {
     const { p, g, m, v } = inputs as Record<string, tf.TensorInfo>;
     const a = attrs as unknown as AdamWAttrs;
     const n = tf.util.sizeFromShape(p.shape);
+    for (const t of [g, m, v]) {
+      if (tf.util.sizeFromShape(t.shape) !== n || t.dtype !== 'float32') {
+        throw new Error(`DppoAdamW: every input must be float32 of ${n} values like the parameter; got ${t.dtype} [${t.shape}]`);
+      }
+    }
     const outs = [p, m, v].map((t) => state.backend.makeOutput(t.shape, 'float32'));
     k.adamw(offset(p), offset(g), offset(m), offset(v), offset(outs[0]), offset(outs[1]), offset(outs[2]), n,
       a.b1, a.omb1, a.b2, a.omb2, a.invSqrtBc2, a.eps, a.stepSize, a.decay);

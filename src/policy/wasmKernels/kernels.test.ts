@@ -7,6 +7,7 @@ import { compileKernelVariants } from './compile';
 import { Rng } from '../../core/rng';
 import { avoidDiffusionActor } from '../../config/presets/avoid';
 import { DiffusionMlpPolicy } from '../diffusion';
+import { startChainPool, stopChainPool } from './chain';
 import { DirectReluMlp, setDirectChainMode, uninstallWasmKernels, wasmKernelsInfo, type DirectChainMode } from './index';
 
 /** Deterministic test data in [−1, 1). */
@@ -240,7 +241,7 @@ describe('wasm SIMD kernels', () => {
     }
   });
 
-  it('uses two threads for a 40-row chain here (2 cores) and one below 16 rows', () => {
+  it('uses two threads for a 40-row chain here (2 cores) and one below 16 rows or without the worker', async () => {
     const w = (r: number, c: number) => tf.tensor2d(data(r * c, r + c), [r, c]);
     const b = (n: number) => tf.tensor1d(data(n, n));
     const layer = () => ({ W: w(32, 32), b: b(32) });
@@ -252,6 +253,21 @@ describe('wasm SIMD kernels', () => {
     try {
       expect(big.parallel).toBe(true);
       expect(small.parallel).toBe(false);
+      // Without the worker (stopped, or failed) runners fall back to one thread, and the results agree.
+      const x = data(40 * 6, 77);
+      const c = tf.tensor2d(data(40 * 32, 78), [40, 32]);
+      const two = big.run(x, c);
+      await stopChainPool();
+      const one = DirectReluMlp.create(40, wx, blocks, last)!;
+      expect(one.parallel).toBe(false);
+      expect(Array.from(one.run(x, c))).toEqual(Array.from(two));
+      expect(() => one.run(x.subarray(1), c)).toThrow(/expected x of 40×6/);
+      one.dispose();
+      c.dispose();
+      await startChainPool(true);
+      const again = DirectReluMlp.create(40, wx, blocks, last)!;
+      expect(again.parallel).toBe(true);
+      again.dispose();
     } finally {
       big.dispose();
       small.dispose();

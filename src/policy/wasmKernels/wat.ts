@@ -9,7 +9,8 @@
  *     C[i, j] = act(Σ_k A[i, k]·B[k, j] + bias[j])  for i < M, j < N.
  *   Element (i, k) of A is at byte A + 4·(i·sAi + k·sAk) and (k, j) of B at B + 4·(k·sBk + j·sBn), so
  *   transposed operands cost nothing extra. C is row-major with leading dimension ldc; bias = 0 means none;
- *   relu ≠ 0 applies max(·, 0). `scratch` must hold scratchBytes(M, K) bytes (see index.ts).
+ *   relu ≠ 0 applies max(·, 0). `scratch` must hold scratchBytesFor(M, K) bytes (index.ts; MR/NR as here).
+ *   K must be ≥ 1 (callers fall back to tfjs for empty operands).
  *   Blocking: A is packed once into MR-row panels [⌈M/MR⌉][K][MR]; for each 8-column panel of B (packed to
  *   [K][8] unless it can be read in place) an MR×8 register tile accumulates over all of K.
  * - `relu(src, dst, n)`, `add(a, b, dst, n)`: element-wise.
@@ -314,7 +315,7 @@ export function kernelsWat({ fma, shared }: KernelVariant, mr = MR, nv = NV, dir
       (local.set $o (i32.add (local.get $o) (i32.const 4)))
       (br $tail))))
 
-  ;; One denoiser call for rows [r0, r1) of a chain (see index.ts' DirectReluMlp / ParallelReluMlp):
+  ;; One denoiser call for rows [r0, r1) of a chain (chain.ts' DirectReluMlp, one call per thread):
   ;;   h = x·wx + c;  per block: h = h + (relu(relu(h)·W1 + b1))·W2 + b2;  out = h·Wl + bl
   ;; as the same gemm/relu/add calls the tfjs ops make, on row slices (rows are independent, so any split
   ;; of the rows gives bitwise the same result). Job words (i32): 0 inDim, 1 H, 2 O, 3 nBlocks, 4 x, 5 c,
