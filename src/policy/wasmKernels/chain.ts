@@ -111,7 +111,11 @@ export class DirectReluMlp {
   static create(rows: number, wx: tf.Tensor2D, blocks: { l1: DirectDense; l2: DirectDense }[], last: DirectDense): DirectReluMlp | null {
     const tfjs = installedKernels();
     if (!tfjs || !tfjs.info.matMul || mode === 'off' || tf.getBackend() !== 'wasm') return null;
-    const pool = mode === 'auto' && rows >= MIN_PARALLEL_ROWS && chainPool?.healthy ? chainPool : null;
+    const wantsPool = mode === 'auto' && rows >= MIN_PARALLEL_ROWS;
+    // The worker starts with the first chain that can use it (not at start-up); wherever it cannot run,
+    // chains take one thread — with the same numbers.
+    if (wantsPool && chainPool === null) startChainPool(tfjs.info.fma);
+    const pool = wantsPool && chainPool?.healthy ? chainPool : null;
     const place = pool ? pool.placement() : tfjsPlacement(tfjs);
     try {
       return new DirectReluMlp(place, tfjs, rows, pool, wx, blocks, last);
@@ -318,32 +322,58 @@ class ChainPool {
 let chainPool: ChainPool | null = null;
 
 /**
- * Starts the two-thread runner's worker (Node, ≥ 2 cores, shared memory available). Idempotent; on any
- * failure the single-thread runner is used.
+ * Starts the two-thread runner's worker (Node, ≥ 2 cores, shared memory available). Idempotent (concurrent
+ * calls share one start); on any failure, or elsewhere, the single-thread runner is used from then on.
  */
-export async function startChainPool(fma: boolean): Promise<void> {
-  if (chainPool) return;
+let unavailable = false;
+
+interface NodeBuiltins {
+  os: { availableParallelism?: () => number; cpus(): unknown[] };
+  wt: { Worker: new (src: string, opts: { eval: boolean; workerData: unknown }) => NodeWorker };
+}
+
+/** Node's os and worker_threads, loaded synchronously (process.getBuiltinModule, Node ≥ 20.16), or null. */
+function nodeBuiltins(): NodeBuiltins | null {
+  const proc = typeof process !== 'undefined' ? (process as unknown as { getBuiltinModule?: (id: string) => unknown }) : null;
+  if (!proc?.getBuiltinModule) return null;
+  const os = proc.getBuiltinModule('node:os') as NodeBuiltins['os'] | undefined;
+  const wt = proc.getBuiltinModule('node:worker_threads') as NodeBuiltins['wt'] | undefined;
+  return os && wt ? { os, wt } : null;
+}
+
+/**
+ * Starts the two-thread runner's worker (Node ≥ 20.16, ≥ 2 cores, shared memory). Synchronous, so the first
+ * chain that can use it already does (a sampling loop that only awaits resolved promises would never let an
+ * async start finish). Idempotent; on any failure, or elsewhere, the single-thread runner is used from then on.
+ */
+export function startChainPool(fma: boolean): void {
+  if (chainPool || unavailable) return;
+  unavailable = true; // until it is up
   try {
-    const os = (await import(/* @vite-ignore */ 'node:' + 'os')) as { availableParallelism?: () => number; cpus(): unknown[] };
-    const cores = os.availableParallelism?.() ?? os.cpus().length;
-    if (cores < 2 || typeof SharedArrayBuffer === 'undefined') return;
-    const wt = (await import(/* @vite-ignore */ 'node:' + 'worker_threads')) as {
-      Worker: new (src: string, opts: { eval: boolean; workerData: unknown }) => NodeWorker;
-    };
-    const bytes = decode(KERNEL_BINARIES[variantName({ fma, shared: true })]);
-    const module = await WebAssembly.compile(bytes);
+    const node = nodeBuiltins();
+    if (!node || typeof SharedArrayBuffer === 'undefined') return;
+    const cores = node.os.availableParallelism?.() ?? node.os.cpus().length;
+    if (cores < 2) return;
+    const module = new WebAssembly.Module(decode(KERNEL_BINARIES[variantName({ fma, shared: true })]));
     const memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true });
-    const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } });
+    const worker = new node.wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } });
     worker.unref();
     chainPool = new ChainPool(memory, module, worker);
+    unavailable = false;
   } catch {
     chainPool = null;
   }
 }
 
-/** Stops the worker (tests); the single-thread runner is used afterwards. */
+/** Stops the worker (tests); chains take one thread until startChainPool is called again. */
 export async function stopChainPool(): Promise<void> {
   const p = chainPool;
   chainPool = null;
+  unavailable = true;
   await p?.close();
+}
+
+/** Lets startChainPool try again after stopChainPool (tests). */
+export function allowChainPool(): void {
+  unavailable = false;
 }

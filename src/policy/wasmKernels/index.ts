@@ -24,7 +24,6 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { KERNEL_BINARIES } from './binary';
 import { MR, NR, variantName } from './wat';
-import { startChainPool } from './chain';
 
 /** The parts of tfjs-wasm's BackendWasm we use. */
 export interface WasmBackend {
@@ -158,7 +157,6 @@ async function install(): Promise<WasmKernelsInfo | null> {
     }
   }
   if (!exports) return null;
-  if (isNode) await startChainPool(fma);
   let threads = 1;
   try {
     threads = getThreadsCount();

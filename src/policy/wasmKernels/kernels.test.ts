@@ -7,7 +7,7 @@ import { compileKernelVariants } from './compile';
 import { Rng } from '../../core/rng';
 import { avoidDiffusionActor } from '../../config/presets/avoid';
 import { DiffusionMlpPolicy } from '../diffusion';
-import { startChainPool, stopChainPool } from './chain';
+import { allowChainPool, startChainPool, stopChainPool } from './chain';
 import { DirectReluMlp, setDirectChainMode, uninstallWasmKernels, wasmKernelsInfo, type DirectChainMode } from './index';
 
 /** Deterministic test data in [−1, 1). */
@@ -218,6 +218,7 @@ describe('wasm SIMD kernels', () => {
       return out;
     };
     try {
+      startChainPool(true);
       sample('auto');
       sample('single');
       const before = tf.memory();
@@ -248,6 +249,7 @@ describe('wasm SIMD kernels', () => {
     const blocks = [{ l1: layer(), l2: layer() }];
     const last = { W: w(32, 6), b: b(6) };
     const wx = w(6, 32);
+    startChainPool(true); // normally started by the first chain that can use it
     const big = DirectReluMlp.create(40, wx, blocks, last)!;
     const small = DirectReluMlp.create(8, wx, blocks, last)!;
     try {
@@ -264,7 +266,8 @@ describe('wasm SIMD kernels', () => {
       expect(() => one.run(x.subarray(1), c)).toThrow(/expected x of 40×6/);
       one.dispose();
       c.dispose();
-      await startChainPool(true);
+      allowChainPool();
+      startChainPool(true);
       const again = DirectReluMlp.create(40, wx, blocks, last)!;
       expect(again.parallel).toBe(true);
       again.dispose();
