@@ -4,24 +4,15 @@
  * override works and survives a reload, and every page is reachable from the navigation.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { artifactPath, BASE_URL, canvasShot, chooseBackend, collectErrors, compareShots, launch, openApp, readProbes, type Browser } from './helpers';
+import { appSession, artifactPath, BASE_URL, canvasShot, chooseBackend, compareShots, openApp, readProbes } from './helpers';
 
 describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
-  let browser: Browser;
+  const app = appSession();
   let page: Page;
   let errors: string[];
-
-  before(async () => {
-    browser = await launch();
-    page = await browser.context.newPage();
-    errors = collectErrors(page);
-    await openApp(page);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  before(() => ({ page, errors } = app));
 
   it('loads with the header, cross-origin isolation and no console errors', async () => {
     assert.match(await page.locator('.app-header').innerText(), /DPPO Workbench/);

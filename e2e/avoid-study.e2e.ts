@@ -6,9 +6,9 @@
  * Runs against the built app with the real training worker, MuJoCo and tfjs.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { artifactPath, BASE_URL, collectErrors, launch, openApp, waitBackend, type Browser } from './helpers';
+import { appSession, artifactPath, BASE_URL, waitBackend } from './helpers';
 
 /** A config where one iteration takes seconds: 8 envs × 25 chunk steps, one epoch of 500-item minibatches. */
 const LINK = '#/experiments?task=avoid-m2&algo=dppo&preset=laptop&seed=0&nEnvs=8&nSteps=25&batchSize=500&updateEpochs=1&nTrainItr=3';
@@ -18,19 +18,10 @@ async function attrNumber(page: Page, testId: string, attr: string): Promise<num
 }
 
 describe('Avoid study: DPPO fine-tuning, curves, trajectories, action clouds', { timeout: 600_000 }, () => {
-  let browser: Browser;
+  const app = appSession({ url: BASE_URL, hash: LINK });
   let page: Page;
   let errors: string[];
-
-  before(async () => {
-    browser = await launch();
-    page = await browser.context.newPage();
-    errors = collectErrors(page);
-    await openApp(page, BASE_URL, LINK);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  before(() => ({ page, errors } = app));
 
   it('reads the experiment from the link into the form', async () => {
     assert.equal(await page.locator('#param-nEnvs').inputValue(), '8');

@@ -6,6 +6,7 @@
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -44,6 +45,31 @@ export async function launch(extraArgs: string[] = []): Promise<Browser> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One browser with one page on the app, and the console errors collected on it. */
+export interface AppSession {
+  browser: Browser;
+  page: Page;
+  errors: string[];
+}
+
+/**
+ * Registers before/after hooks in the calling describe: a fresh Chromium (`extraArgs`), one page collecting
+ * console errors, the app opened at `url` + `hash`; closed after the suite. Read the fields inside tests.
+ */
+export function appSession(opts: { url?: string; hash?: string; extraArgs?: string[] } = {}): AppSession {
+  const session = {} as AppSession;
+  before(async () => {
+    session.browser = await launch(opts.extraArgs);
+    session.page = await session.browser.context.newPage();
+    session.errors = collectErrors(session.page);
+    await openApp(session.page, opts.url, opts.hash);
+  });
+  after(async () => {
+    await session.browser?.close();
+  });
+  return session;
 }
 
 /** Records console errors and uncaught exceptions of a page (and its workers). */

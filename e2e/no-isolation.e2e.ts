@@ -1,23 +1,14 @@
 /** Served without COOP/COEP the app still works: the scene moves and tfjs runs single-threaded WASM. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { canvasShot, collectErrors, compareShots, launch, openApp, PLAIN_URL, readProbes, type Browser } from './helpers';
+import { appSession, canvasShot, compareShots, PLAIN_URL, readProbes } from './helpers';
 
 describe('app without cross-origin isolation', { timeout: 120_000 }, () => {
-  let browser: Browser;
+  const app = appSession({ url: PLAIN_URL });
   let page: Page;
   let errors: string[];
-
-  before(async () => {
-    browser = await launch();
-    page = await browser.context.newPage();
-    errors = collectErrors(page);
-    await openApp(page, PLAIN_URL);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  before(() => ({ page, errors } = app));
 
   it('runs the viewer and the WASM backend', async () => {
     assert.equal(await page.evaluate(() => crossOriginIsolated), false);

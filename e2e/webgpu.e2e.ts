@@ -4,24 +4,15 @@
  * the numeric self-check (a small matMul/ReLU forward and gradient against float64 JS).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { chooseBackend, collectErrors, launch, openApp, readProbes, type Browser } from './helpers';
+import { appSession, chooseBackend, readProbes } from './helpers';
 
 describe('WebGPU backend (software adapter)', { timeout: 150_000 }, () => {
-  let browser: Browser;
+  const app = appSession({ extraArgs: ['--enable-unsafe-webgpu'] });
   let page: Page;
   let errors: string[];
-
-  before(async () => {
-    browser = await launch(['--enable-unsafe-webgpu']);
-    page = await browser.context.newPage();
-    errors = collectErrors(page);
-    await openApp(page);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  before(() => ({ page, errors } = app));
 
   it('is skipped as a software adapter in automatic mode', async () => {
     const probes = await readProbes(page);
