@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 const uiLibs = ['react', 'react-dom', 'react-dom/*', 'three', 'three/*', 'zustand', 'zustand/*', 'recharts'];
-const engineLibs = ['@tensorflow/*', 'mujoco'];
+const engineLibs = ['@tensorflow/*', '@mujoco/*', 'mujoco'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'public/vendor/**', 'node_modules/**', 'bridge/**'] },

@@ -17,7 +17,7 @@ export default defineConfig({
   build: { target: 'es2022', outDir: 'dist', chunkSizeWarningLimit: 4096 },
   worker: { format: 'es' },
   // mujoco cannot be bundled (spec/mujoco-wasm.md §3.3): it is served from public/vendor and imported at runtime.
-  optimizeDeps: { exclude: ['mujoco'] },
+  optimizeDeps: { exclude: ['@mujoco/mujoco'] },
   server: { headers: isolationHeaders, port: 5173 },
   preview: { headers: isolationHeaders, port: 4173 },
 });

@@ -12,8 +12,8 @@ const nm = join(root, 'node_modules');
 const out = join(root, 'public', 'vendor');
 
 const copies = [
-  ['mujoco/mujoco.js', 'mujoco/mujoco.js'],
-  ['mujoco/mujoco.wasm', 'mujoco/mujoco.wasm'],
+  ['@mujoco/mujoco/mujoco.js', 'mujoco/mujoco.js'],
+  ['@mujoco/mujoco/mujoco.wasm', 'mujoco/mujoco.wasm'],
   ['@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', 'tfjs/tfjs-backend-wasm.wasm'],
   ['@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'tfjs/tfjs-backend-wasm-simd.wasm'],
   ['@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm', 'tfjs/tfjs-backend-wasm-threaded-simd.wasm'],

@@ -4,22 +4,15 @@
  * implement the task (reset/step/spec). After dispose() every accessor throws a clear error instead of
  * the binding's "deleted object" message.
  */
-import type { MjData, MjModel } from 'mujoco';
+import type { MjData, MjModel } from '@mujoco/mujoco';
 import type { Mujoco } from './mujoco';
 import type { Env, EnvSpec, StepResult } from './types';
 
 let liveEnvs = 0;
-let fileCounter = 0;
 
-/** Compiles MJCF text through the in-memory FS (spec/mujoco-wasm.md §4, option A); the file is removed after. */
+/** Compiles MJCF text with the bindings' `MjModel.from_xml_string` (no file in the virtual FS needed). */
 export function compileMjcf(mj: Mujoco, xml: string): MjModel {
-  const path = `/tmp/dppo_model_${++fileCounter}.xml`;
-  mj.FS.writeFile(path, xml);
-  try {
-    return mj.MjModel.mj_loadXML(path);
-  } finally {
-    mj.FS.unlink(path);
-  }
+  return mj.MjModel.from_xml_string(xml);
 }
 
 /**
@@ -57,6 +50,8 @@ export abstract class MjEnv implements Env {
   private _model: MjModel | null;
   private _data: MjData | null;
   private readonly label: string;
+  /** The wasm heap buffer the subclass's cached views were taken from (null: not bound yet). */
+  private viewsBuffer: ArrayBufferLike | null = null;
 
   /** Number of MjEnv instances whose MuJoCo objects are alive (for leak tests). */
   static liveCount(): number {
@@ -117,11 +112,28 @@ export abstract class MjEnv implements Env {
   dispose(): void {
     if (!this._model) return;
     this.onDispose();
+    this.viewsBuffer = null;
     this._data?.delete();
     this._model.delete();
     this._data = null;
     this._model = null;
     liveEnvs--;
+  }
+
+  /**
+   * Subclasses take their cached typed-array views of MjModel/MjData here (`data.qpos` …). The bindings'
+   * heap is a plain, growable ArrayBuffer: when any allocation grows it (a new env, a new model), every
+   * view taken before is detached and reads as empty. Steps never allocate, so `syncViews()` at the entry
+   * points (reset, step, readers) is enough.
+   */
+  protected bindViews(): void {}
+
+  /** Re-takes the cached views if the heap grew since they were taken: one property read when it did not. */
+  protected syncViews(): void {
+    const b = this.viewsBuffer;
+    if (b !== null && b.byteLength !== 0) return;
+    this.bindViews();
+    this.viewsBuffer = (this.data.qpos as Float64Array).buffer;
   }
 
   /** Hook for subclasses to drop cached typed-array views before the objects are deleted. */

@@ -1,14 +1,17 @@
 /**
- * Loads the official MuJoCo WASM module once per thread, in Node (CLI, tests) and in module Web Workers.
+ * Loads the official MuJoCo WASM module (`@mujoco/mujoco`) once per thread, in Node (CLI, tests) and in module Web Workers.
  * Vite cannot bundle the package (spec/mujoco-wasm.md §3.3), so the browser imports the copy served from
- * `vendor/mujoco/` (copied by scripts/copy-wasm.mjs). The engine version is asserted at start-up.
+ * `vendor/mujoco/` (copied by scripts/postinstall.mjs). The engine version is asserted at start-up.
  */
-import type { MainModule } from 'mujoco';
+import type { MainModule } from '@mujoco/mujoco';
 
 export type Mujoco = MainModule;
 
-/** MuJoCo engine version inside the pinned npm package mujoco@3.1.16 (spec/mujoco-wasm.md §2). */
-export const EXPECTED_MUJOCO_VERSION = '3.5.1';
+/**
+ * MuJoCo engine version inside the pinned npm package `@mujoco/mujoco` (Google DeepMind's canonical WASM
+ * bindings, google-deepmind/mujoco `wasm/`); their npm version follows the engine release.
+ */
+export const EXPECTED_MUJOCO_VERSION = '3.14.0';
 
 let loading: Promise<Mujoco> | null = null;
 
@@ -23,7 +26,7 @@ export function setMujocoVendorBase(url: string): void {
 async function importFactory(): Promise<(opts?: unknown) => Promise<Mujoco>> {
   if (isNode) {
     // A variable specifier keeps Vite from bundling the package (it is served from public/vendor instead).
-    const pkg = 'mujoco';
+    const pkg = '@mujoco/mujoco';
     const mod = await import(/* @vite-ignore */ pkg);
     return mod.default as (opts?: unknown) => Promise<Mujoco>;
   }
@@ -41,7 +44,7 @@ export function loadMujoco(): Promise<Mujoco> {
       const mj = await factory();
       const version = mj.mj_versionString();
       if (version !== EXPECTED_MUJOCO_VERSION) {
-        throw new Error(`MuJoCo engine ${version} found, ${EXPECTED_MUJOCO_VERSION} expected: reinstall with "npm ci" (mujoco@3.1.16 is pinned).`);
+        throw new Error(`MuJoCo engine ${version} found, ${EXPECTED_MUJOCO_VERSION} expected: reinstall with "npm ci" (@mujoco/mujoco@3.14.0 is pinned).`);
       }
       return mj;
     })();

@@ -3,7 +3,7 @@
  * (spec/mujoco-wasm.md §5: build meshes once from the model arrays, then copy geom_xpos/geom_xmat every
  * frame). Nothing here keeps a reference into WASM memory: every array is copied out.
  */
-import type { MjData, MjModel } from 'mujoco';
+import type { MjData, MjModel } from '@mujoco/mujoco';
 import type { SceneDesc, SceneGeom, SceneMesh } from '../workers/protocol';
 
 /** mjtGeom codes the viewer draws (spec/mujoco-wasm.md §5). hfield (1) and sdf (8) are not drawn. */

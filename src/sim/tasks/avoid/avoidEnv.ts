@@ -71,10 +71,10 @@ export class AvoidEnv extends MjEnv {
   private readonly controller: DownwardServoController;
   private readonly modes = new AvoidModeTracker();
   private readonly tipSite: number;
-  private qpos: Float64Array;
-  private qvel: Float64Array;
-  private ctrl: Float64Array;
-  private siteXpos: Float64Array;
+  private qpos: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private qvel: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private ctrl: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private siteXpos: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private desiredX: number = START_POS[0];
   private desiredY: number = START_POS[1];
   private collided = false;
@@ -85,13 +85,8 @@ export class AvoidEnv extends MjEnv {
     super(mj, buildAvoidMjcf({ memory: opts.memory ?? '128K' }), 'Avoid environment');
     this.spec = avoidSpec(opts.taskId ?? 'avoid-m2', opts.maxEpisodeSteps ?? MAX_EPISODE_STEPS);
     try {
-      const model = this.model;
-      const data = this.data;
-      this.tipSite = mj.mj_name2id(model, mj.mjtObj.mjOBJ_SITE.value, 'tip');
-      this.qpos = data.qpos as Float64Array;
-      this.qvel = data.qvel as Float64Array;
-      this.ctrl = data.ctrl as Float64Array;
-      this.siteXpos = data.site_xpos as Float64Array;
+      this.tipSite = mj.mj_name2id(this.model, mj.mjtObj.mjOBJ_SITE.value, 'tip');
+      this.syncViews();
       this.controller = new DownwardServoController(chain, avoidStartPosture());
     } catch (e) {
       this.dispose();
@@ -99,9 +94,18 @@ export class AvoidEnv extends MjEnv {
     }
   }
 
+  protected override bindViews(): void {
+    const data = this.data;
+    this.qpos = data.qpos as Float64Array;
+    this.qvel = data.qvel as Float64Array;
+    this.ctrl = data.ctrl as Float64Array;
+    this.siteXpos = data.site_xpos as Float64Array;
+  }
+
   /** Deterministic reset to the start pose; the seed is accepted for the Env contract and unused. */
   reset(_seed = 0): Float32Array {
     this.assertLive();
+    this.syncViews();
     const q0 = avoidStartPosture();
     this.mj.mj_resetData(this.model, this.data);
     this.qpos.set(q0);
@@ -124,6 +128,7 @@ export class AvoidEnv extends MjEnv {
     if (!this.started) throw new UserError('Avoid environment: call reset() before step().');
     if (action.length !== AVOID_ACT_DIM) throw new UserError(`Avoid environment: action must have ${AVOID_ACT_DIM} values, got ${action.length}.`);
     assertFinite(action, 'Avoid action');
+    this.syncViews();
     this.desiredX += action[0];
     this.desiredY += action[1];
     this.controller.command(this.desiredX, this.desiredY, TOOL_Z);
@@ -155,12 +160,14 @@ export class AvoidEnv extends MjEnv {
   /** Tip (controlled point) xy, for trajectory plots. */
   tracePoint(): [number, number] {
     this.assertLive();
+    this.syncViews();
     return [this.tipX, this.tipY];
   }
 
   /** Tip position [3] (world), copied. */
   tipPosition(): [number, number, number] {
     this.assertLive();
+    this.syncViews();
     const i = 3 * this.tipSite;
     return [this.siteXpos[i], this.siteXpos[i + 1], this.siteXpos[i + 2]];
   }
@@ -173,6 +180,7 @@ export class AvoidEnv extends MjEnv {
   /** Raw observation [4] = [desired xy, tip xy]. */
   observe(out?: Float32Array): Float32Array {
     this.assertLive();
+    this.syncViews();
     const obs = out ?? new Float32Array(AVOID_OBS_DIM);
     obs[0] = this.desiredX;
     obs[1] = this.desiredY;

@@ -2,7 +2,7 @@
  * The demo scene as a LiveScene: compiled once, reset with a seeded perturbation of the pendulum angles
  * and of the falling bodies' start positions, advanced in whole physics steps.
  */
-import type { MjData, MjModel } from 'mujoco';
+import type { MjData, MjModel } from '@mujoco/mujoco';
 import { Rng } from '../../../core/rng';
 import type { Mujoco } from '../../mujoco';
 import { describeScene, readPoses, type LiveScene } from '../../sceneDesc';
