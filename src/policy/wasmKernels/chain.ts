@@ -26,7 +26,7 @@ import {
   scratchBytesFor,
   type Installed,
   type KernelExports,
-} from './index';
+} from './runtime';
 import { KERNEL_BINARIES } from './binary';
 import { variantName } from './wat';
 

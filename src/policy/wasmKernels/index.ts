@@ -23,44 +23,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { KERNEL_BINARIES } from './binary';
-import { MR, NR, variantName } from './wat';
-
-/** The parts of tfjs-wasm's BackendWasm we use. */
-export interface WasmBackend {
-  wasm: {
-    asm?: { memory?: WebAssembly.Memory };
-    wasmMemory?: WebAssembly.Memory;
-    _malloc(bytes: number): number;
-    _free(ptr: number): void;
-  };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-export interface KernelExports {
-  gemm(
-    A: number, sAi: number, sAk: number,
-    B: number, sBk: number, sBn: number,
-    C: number, ldc: number, bias: number,
-    M: number, N: number, K: number, relu: number, scratch: number,
-  ): void;
-  relu(src: number, dst: number, n: number): void;
-  mlp_rows(job: number, r0: number, r1: number, scratch: number): void;
-  add(a: number, b: number, dst: number, n: number): void;
-  adamw(
-    p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number,
-    b1: number, omb1: number, b2: number, omb2: number, invSqrtBc2: number, eps: number, stepSize: number, decay: number,
-  ): void;
-}
-
-export interface WasmKernelsInfo {
-  /** relaxed-SIMD fused multiply-add in use. */
-  fma: boolean;
-  /** tfjs' memory is shared (threaded build under cross-origin isolation). */
-  shared: boolean;
-  /** Our matMul replaced XNNPACK's (false when tfjs runs more than one wasm thread). */
-  matMul: boolean;
-}
+import {
+  decode,
+  installedKernels,
+  scratch,
+  scratchBytesFor,
+  setInstalledKernels,
+  type Installed,
+  type KernelExports,
+  type WasmBackend,
+  type WasmKernelsInfo,
+} from './runtime';
+import { variantName } from './wat';
 
 export const ADAMW_KERNEL = 'DppoAdamW';
 
@@ -76,31 +50,14 @@ export interface AdamWAttrs {
   decay: number;
 }
 
-export interface Installed {
-  info: WasmKernelsInfo;
-  exports: KernelExports;
-  memory: WebAssembly.Memory;
-  restore: tf.KernelConfig[];
-  scratchPtr: number;
-  scratchBytes: number;
-  backend: WasmBackend;
-}
-
-let installed: Installed | null = null;
-
-/** The installed kernels' state (for chain.ts), or null. */
-export function installedKernels(): Installed | null {
-  return installed;
-}
-
 /** What is installed now, or null (not the wasm backend, or the engine lacks wasm SIMD). */
 export function wasmKernelsInfo(): WasmKernelsInfo | null {
-  return installed?.info ?? null;
+  return installedKernels()?.info ?? null;
 }
 
 /** True when `DppoAdamW` can run on the active backend. */
 export function fusedAdamWAvailable(): boolean {
-  return installed !== null && tf.getBackend() === 'wasm';
+  return installedKernels() !== null && tf.getBackend() === 'wasm';
 }
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
@@ -113,13 +70,6 @@ async function enableRelaxedSimdInNode(): Promise<void> {
   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 }
 
-export function decode(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 /**
  * Installs the kernels on the (already initialised) wasm backend. Idempotent. Returns what was installed,
  * or null when it could not be (then tfjs' own kernels stay in place).
@@ -127,7 +77,8 @@ export function decode(b64: string): Uint8Array<ArrayBuffer> {
 let installing: Promise<WasmKernelsInfo | null> | null = null;
 
 export async function installWasmKernels(): Promise<WasmKernelsInfo | null> {
-  if (installed) return installed.info;
+  const current = installedKernels();
+  if (current) return current.info;
   // Concurrent callers share one installation (a second one would capture our kernels as "tfjs'").
   installing ??= install().finally(() => {
     installing = null;
@@ -166,7 +117,7 @@ async function install(): Promise<WasmKernelsInfo | null> {
   const matMul = threads <= 1;
   const state: Installed = { info: { fma, shared, matMul }, exports, memory, restore: [], scratchPtr: 0, scratchBytes: 0, backend };
   register(state, exports);
-  installed = state;
+  setInstalledKernels(state);
   return state.info;
 }
 
@@ -175,7 +126,7 @@ async function install(): Promise<WasmKernelsInfo | null> {
  * installed — a reference of the machine's speed at this moment (this VM's speed drifts by up to 1.6×).
  */
 export function timeXnnpackMatMul(a: tf.Tensor, b: tf.Tensor): number {
-  const batch = installed?.restore.find((k) => k.kernelName === 'BatchMatMul') ?? tf.getKernel('BatchMatMul', 'wasm');
+  const batch = installedKernels()?.restore.find((k) => k.kernelName === 'BatchMatMul') ?? tf.getKernel('BatchMatMul', 'wasm');
   const backend = tf.findBackend('wasm') as unknown as { disposeData(id: object): void } | null;
   if (!batch || !backend) throw new Error('timeXnnpackMatMul: the wasm backend is not initialised');
   const t0 = performance.now();
@@ -187,6 +138,7 @@ export function timeXnnpackMatMul(a: tf.Tensor, b: tf.Tensor): number {
 
 /** Puts tfjs' previous kernels back (for A/B benchmarks and tests). */
 export function uninstallWasmKernels(): void {
+  const installed = installedKernels();
   if (!installed) return;
   // Only what we replaced (nothing of tfjs' when our matMul was not installed) and our own AdamW kernel.
   for (const k of installed.restore) {
@@ -197,36 +149,7 @@ export function uninstallWasmKernels(): void {
   if (installed.scratchPtr) installed.backend.wasm._free(installed.scratchPtr);
   installed.scratchPtr = 0;
   installed.scratchBytes = 0;
-  installed = null;
-}
-
-/** Byte size of the gemm scratch for an M×K left operand (see wat.ts' layout). */
-export function scratchBytesFor(M: number, K: number): number {
-  return 4 * (MR * NR + NR * K + MR * Math.ceil(M / MR) * K);
-}
-
-/**
- * SIMD loads that straddle a cache line cost ≈ 10–15 % in the inner loop (measured), and tfjs' malloc only
- * aligns to 8 bytes, so every buffer the kernels stream from is placed at a 64-byte boundary.
- */
-export const ALIGN = 64;
-export const aligned = (ptr: number): number => Math.ceil(ptr / ALIGN) * ALIGN; // no int32 ops: pointers may pass 2³¹
-
-/** tfjs-wasm's malloc, which returns 0 when memory cannot grow: turned into an error, never a write at 0. */
-export function mallocChecked(backend: WasmBackend, bytes: number): number {
-  const p = backend.wasm._malloc(bytes);
-  if (p === 0) throw new Error(`wasm kernels: out of memory allocating ${bytes} bytes`);
-  return p;
-}
-
-/** The shared gemm scratch, 64-byte aligned (grown on demand). */
-export function scratch(state: Installed, bytes: number): number {
-  if (bytes > state.scratchBytes) {
-    if (state.scratchPtr) state.backend.wasm._free(state.scratchPtr);
-    state.scratchBytes = Math.ceil(bytes * 1.25);
-    state.scratchPtr = mallocChecked(state.backend, state.scratchBytes + ALIGN);
-  }
-  return aligned(state.scratchPtr);
+  setInstalledKernels(null);
 }
 
 interface MatMulPlan {
@@ -372,3 +295,4 @@ export function wasmKernelsLabel(): string {
 }
 
 export { DirectReluMlp, setDirectChainMode, type DirectChainMode, type DirectDense } from './chain';
+export type { WasmKernelsInfo } from './runtime';

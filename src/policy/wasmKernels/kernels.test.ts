@@ -5,10 +5,16 @@ import { initTf } from '../tfSetup';
 import { KERNEL_BINARIES } from './binary';
 import { compileKernelVariants } from './compile';
 import { Rng } from '../../core/rng';
-import { avoidDiffusionActor } from '../../config/presets/avoid';
+import type { DiffusionMlpConfig } from '../../config/model';
 import { DiffusionMlpPolicy } from '../diffusion';
 import { allowChainPool, startChainPool, stopChainPool } from './chain';
 import { DirectReluMlp, setDirectChainMode, uninstallWasmKernels, wasmKernelsInfo, type DirectChainMode } from './index';
+
+/** A DPPO-sized diffusion MLP (spec §3.6: time 16, [512]×3 ReLU, residual) on a 4-D obs, 2-D action. */
+const chainActor: DiffusionMlpConfig = {
+  kind: 'diffusion-mlp', obsDim: 4, actionDim: 2, condSteps: 1, horizonSteps: 4, actSteps: 4, denoisingSteps: 20,
+  timeDim: 16, mlpDims: [512, 512, 512], activation: 'relu', residualStyle: true, denoisedClipValue: 1,
+};
 
 /** Deterministic test data in [−1, 1). */
 function data(n: number, seed: number): Float32Array {
@@ -207,7 +213,7 @@ describe('wasm SIMD kernels', () => {
   });
 
   it('the direct chain path (one and two threads) samples bitwise the same chains as tfjs ops, and frees what it allocates', async () => {
-    const policy = new DiffusionMlpPolicy(avoidDiffusionActor(), new Rng(3));
+    const policy = new DiffusionMlpPolicy(chainActor, new Rng(3));
     policy.prepareFinetune(10);
     const obs = tf.tensor2d(data(40 * 4, 21), [40, 4]);
     const sample = (m: DirectChainMode) => {
