@@ -1,71 +1,67 @@
 /**
- * Task registry: task id → env factory + spec (design/architecture.md §3). The three Avoid ids differ only
- * in their pre-training data subset; all of them fine-tune on the same `avoiding-m5` env (spec §7.3).
+ * Task registry (design/architecture.md §3): collects the task families, each defined in its own folder
+ * under `tasks/`. Adding a family = its folder + one line in FAMILIES. Generic code finds everything about
+ * a task (spec, env factory, presets, networks, views, bundled assets) through the functions below.
  */
 import { UserError } from '../core/errors';
-import { loadMujoco, type Mujoco } from './mujoco';
-import { AvoidEnv, avoidSpec } from './tasks/avoid/avoidEnv';
-import { TWO_GOALS_SPEC, TwoGoalsEnv } from './tasks/twoGoals/twoGoalsEnv';
-import type { Env, EnvSpec, TaskId } from './types';
+import { avoidFamily } from './tasks/avoid';
+import { twoGoalsFamily } from './tasks/twoGoals';
+import type { BundledAsset, EnvSpec, TaskFamily, TaskId, TaskInfo } from './types';
 
-export interface TaskEntry {
-  readonly id: TaskId;
-  /** One line for listings (`dppo info`, the task picker). */
-  readonly description: string;
-  /** Name of the reference env this task reproduces. */
-  readonly referenceEnv: string;
-  readonly spec: EnvSpec;
-  /** A new env on an already loaded MuJoCo module (synchronous; the caller owns and disposes it). */
-  create(mj: Mujoco): Env;
+const FAMILIES: readonly TaskFamily[] = [
+  avoidFamily,
+  twoGoalsFamily,
+];
+
+const byId = new Map<TaskId, { family: TaskFamily; info: TaskInfo }>();
+for (const family of FAMILIES) {
+  for (const info of family.tasks) {
+    if (byId.has(info.id)) throw new Error(`Task id "${info.id}" is registered twice (family ${family.family}).`);
+    byId.set(info.id, { family, info });
+  }
 }
 
-function avoidEntry(id: TaskId, subset: string): TaskEntry {
-  return {
-    id,
-    description: `D3IL Avoid, pre-trained on subset ${subset}; fine-tuned toward mode 5 (left-most gap) and the goal line.`,
-    referenceEnv: 'avoiding-m5',
-    spec: avoidSpec(id),
-    create: (mj) => new AvoidEnv(mj, { taskId: id }),
-  };
+/** Every registered family, in listing order. */
+export function taskFamilies(): readonly TaskFamily[] {
+  return FAMILIES;
 }
-
-const TASKS: Record<TaskId, TaskEntry> = {
-  'avoid-m1': avoidEntry('avoid-m1', 'M1 (modes 5/6)'),
-  'avoid-m2': avoidEntry('avoid-m2', 'M2 (modes 5/7)'),
-  'avoid-m3': avoidEntry('avoid-m3', 'M3 (modes 5/8)'),
-  'two-goals': {
-    id: 'two-goals',
-    description: 'Toy point mass with two goals of which only one pays (learning tests; no MuJoCo).',
-    referenceEnv: 'none',
-    spec: TWO_GOALS_SPEC,
-    create: () => new TwoGoalsEnv(),
-  },
-};
 
 /** Every registered task id, in listing order. */
-export const TASK_IDS: readonly TaskId[] = Object.keys(TASKS) as TaskId[];
-
 export function taskIds(): TaskId[] {
-  return [...TASK_IDS];
+  return [...byId.keys()];
 }
 
-export function isTaskId(id: string): id is TaskId {
-  return Object.prototype.hasOwnProperty.call(TASKS, id);
+export function isTaskId(id: string): boolean {
+  return byId.has(id);
 }
 
-/** The registry entry of a task; a UserError naming the known ids otherwise. */
-export function getTask(id: string): TaskEntry {
-  if (!isTaskId(id)) throw new UserError(`Unknown task "${id}": use one of ${taskIds().join(', ')}.`);
-  return TASKS[id];
+/** The task's record; a UserError naming the known ids otherwise. */
+export function getTask(id: string): TaskInfo {
+  return entry(id).info;
 }
 
-/** The spec of a task (dims, control dt, horizon, success threshold); a UserError for unknown ids. */
+/** The family a task belongs to; a UserError naming the known ids otherwise. */
+export function taskFamily(id: string): TaskFamily {
+  return entry(id).family;
+}
+
+/** The spec of a task (dims, bounds, control dt, horizon, success threshold); a UserError for unknown ids. */
 export function taskSpec(id: string): EnvSpec {
-  return getTask(id).spec;
+  return entry(id).info.spec;
 }
 
-/** Loads MuJoCo (once per thread) and creates one env of the task. */
-export async function makeEnv(id: string): Promise<Env> {
-  const entry = getTask(id);
-  return entry.create(await loadMujoco());
+/** Every bundled checkpoint of every task. */
+export function bundledCheckpoints(): BundledAsset[] {
+  return FAMILIES.flatMap((f) => [...f.checkpoints]);
+}
+
+/** Every bundled dataset (and its normalisation file) of every task. */
+export function bundledDatasets(): BundledAsset[] {
+  return FAMILIES.flatMap((f) => [...f.datasets]);
+}
+
+function entry(id: string): { family: TaskFamily; info: TaskInfo } {
+  const e = byId.get(id);
+  if (!e) throw new UserError(`Unknown task "${id}": use one of ${taskIds().join(', ')}.`);
+  return e;
 }

@@ -162,6 +162,13 @@ export type TrajectoryView =
       shapes: readonly PlaneShape[];
       /** Start point drawn as a marker. */
       start?: readonly [number, number];
+      /**
+       * A clicked point becomes an inspector state: obs[k] = point[obsFromPoint[k]] (Avoid: desired = tip =
+       * the point → [0, 1, 0, 1]). Absent ⇒ clicks pick no state.
+       */
+      obsFromPoint?: readonly number[];
+      /** Where the inspected obs sits in the plane: [obs index of x, obs index of y] (Avoid: tip → [2, 3]). */
+      pointFromObs?: readonly [number, number];
     }
   | {
       kind: 'series';
@@ -207,12 +214,14 @@ export interface BundledAsset {
   kind: 'checkpoint' | 'dataset' | 'normalization';
 }
 
-/** What the viewer's live scene does with a task env when nothing else drives it. */
+/**
+ * How the viewer's live scene drives a task env: after every reset the scene asks for an episode driver,
+ * given the path it should follow (a trace path of the current iteration, flat with Dt values per point)
+ * or null for the task's idle motion. The scene holds the last pose and resets when `next` returns null or
+ * the episode ends.
+ */
 export interface ViewerDriver {
-  /** Raw action for env step `step` of the current episode (null ⇒ hold, then reset). */
-  idleAction(env: Env, step: number): Float32Array | null;
-  /** Optional: turn a followed trace path (flat, Dt per point) into the raw action for `step`. */
-  followAction?(env: Env, path: Float32Array, step: number): Float32Array | null;
+  start(env: Env, follow: Float32Array | null): { next(): Float32Array | null };
 }
 
 /** Context an env factory gets: the loaded MuJoCo module for this thread (null for MuJoCo-free tasks). */

@@ -1,100 +1,86 @@
 /**
- * In-process vector env with DPPO's MultiStep semantics (spec/dppo-reference.md §7.6, §4.1):
- * `stepChunk(actions [n, Ta, Da] normalised)` un-normalises and executes the first `actSteps` actions of
- * every env's chunk, sums the rewards, stops an env's chunk early when it is done, derives
- * terminated/truncated (own step counter ≥ max_episode_steps ⇒ truncated), and resets done envs inside
- * the step (reset_within_step), so the returned obs is the new episode's first obs. Observations come
- * back normalised with the policy's Normalizer (§6.2); without one they are raw.
- * Legend: n = nEnvs, Ta = chunk length given, Da = action dim, Do = obs dim.
+ * In-process vector env with DPPO's MultiStep semantics (spec/dppo-reference.md §7.6, §4.1): the `VecEnv`
+ * contract of types.ts, run synchronously in this thread and wrapped in resolved promises.
+ * `stepChunk(actions [n, Ta, Da] raw)` executes the first `actSteps` actions of every env's chunk, sums the
+ * rewards, stops an env's chunk early when it is done, derives terminated/truncated (own step counter ≥
+ * max_episode_steps ⇒ truncated) and resets done envs inside the step (reset_within_step), so the returned
+ * obs is the new episode's first obs. Units are raw; normalisation is the training side's wrapper.
+ * Legend: n = nEnvs, Ta = chunk length given, Te = actSteps, Da = action dim, Do = obs dim, Dt = trace dim,
+ * G = tags.
  */
 import { UserError } from '../core/errors';
-import type { Normalizer } from '../policy/normalizer';
-import { loadMujoco, type Mujoco } from './mujoco';
-import { getTask } from './registry';
-import type { ChunkStepResult, Env, EnvSpec, StepInfo } from './types';
+import { loadMujoco } from './mujoco';
+import { getTask, taskFamily } from './registry';
+import type { ChunkStepResult, Env, EnvSpec, VecEnv, VecEnvOptions } from './types';
 
-export interface VectorEnvOptions {
-  taskId: string;
-  nEnvs: number;
-  /** Actions executed per chunk (DPPO act_steps); chunks may be longer (horizon_steps). */
-  actSteps: number;
-  /** Normalises obs and un-normalises actions; omitted ⇒ raw units both ways. */
-  normalizer?: Normalizer;
-  /** Env i's k-th reset uses seed + i + k·nEnvs. */
-  seed: number;
-  /** Override of the task's truncation horizon (env steps). */
-  maxEpisodeSteps?: number;
-  /** Keep every episode's tip path for the trajectory plot (see takePaths()). */
-  recordPaths?: boolean;
+/**
+ * Where a vector env's envs sit in a larger batch (the worker pool, pool/): its env j is env firstEnv + j of
+ * totalEnvs, so its k-th reset uses seed + firstEnv + j + k·totalEnvs — the seeds the whole batch would use.
+ */
+export interface VectorEnvSlice {
+  firstEnv: number;
+  totalEnvs: number;
 }
 
-/** Loads MuJoCo (once per thread) and builds a VectorEnv; same as VectorEnv.create. */
-export function createVectorEnv(opts: VectorEnvOptions): Promise<VectorEnv> {
-  return VectorEnv.create(opts);
+/** Loads MuJoCo if the task needs it (once per thread) and builds the in-process vector env. */
+export async function createVectorEnv(opts: VecEnvOptions, slice?: VectorEnvSlice): Promise<VectorEnv> {
+  const family = taskFamily(opts.taskId);
+  const mujoco = family.needsMujoco ? await loadMujoco() : null;
+  return new VectorEnv(opts, (id) => family.createEnv(id, { mujoco, maxEpisodeSteps: opts.maxEpisodeSteps }), slice);
 }
 
-/** One finished episode's tip path (recordPaths). */
-export interface EpisodePath {
-  env: number;
-  /** Tip xy from the reset pose on, [steps + 1, 2]. */
-  xy: Float32Array;
-  /** Sum of the per-step rewards. */
-  episodeReturn: number;
-  steps: number;
-  terminated: boolean;
-  truncated: boolean;
-  /** Task info at the last step. */
-  info: StepInfo;
+/** Validates the shared VecEnv options; a UserError naming the setting otherwise. */
+export function checkVecEnvOptions(opts: VecEnvOptions): void {
+  if (!Number.isInteger(opts.nEnvs) || opts.nEnvs < 1) throw new UserError(`nEnvs must be a positive integer, got ${opts.nEnvs}.`);
+  if (!Number.isInteger(opts.actSteps) || opts.actSteps < 1) throw new UserError(`actSteps must be a positive integer, got ${opts.actSteps}.`);
+  if (opts.maxEpisodeSteps !== undefined && (!Number.isInteger(opts.maxEpisodeSteps) || opts.maxEpisodeSteps < 1)) {
+    throw new UserError(`maxEpisodeSteps must be a positive integer, got ${opts.maxEpisodeSteps}.`);
+  }
 }
 
-export class VectorEnv {
+export class VectorEnv implements VecEnv {
   readonly spec: EnvSpec;
   readonly nEnvs: number;
   readonly actSteps: number;
   readonly maxEpisodeSteps: number;
+  readonly traceDim: number;
+  readonly tagKeys: readonly string[];
   private readonly envs: Env[] = [];
-  private readonly normalizer?: Normalizer;
   private readonly seed: number;
+  private readonly firstEnv: number;
+  private readonly totalEnvs: number;
   private readonly stepCount: Int32Array;
   private readonly resetCount: Int32Array;
   private readonly rawObs: Float32Array;
-  private readonly recordPaths: boolean;
-  private readonly paths: number[][];
-  private readonly returns: Float64Array;
-  private finished: EpisodePath[] = [];
+  private readonly point: Float32Array;
   private started = false;
   private disposed = false;
 
-  /** Loads MuJoCo (once per thread) and builds the envs. */
-  static async create(opts: VectorEnvOptions): Promise<VectorEnv> {
-    return new VectorEnv(await loadMujoco(), opts);
-  }
-
-  constructor(mj: Mujoco, opts: VectorEnvOptions) {
-    const task = getTask(opts.taskId);
-    if (!Number.isInteger(opts.nEnvs) || opts.nEnvs < 1) throw new UserError(`nEnvs must be a positive integer, got ${opts.nEnvs}.`);
-    if (!Number.isInteger(opts.actSteps) || opts.actSteps < 1) throw new UserError(`actSteps must be a positive integer, got ${opts.actSteps}.`);
-    this.spec = task.spec;
-    if (opts.normalizer && (opts.normalizer.obsDim !== this.spec.obsDim || opts.normalizer.actionDim !== this.spec.actDim)) {
-      throw new UserError(
-        `Normalizer dims (obs ${opts.normalizer.obsDim}, action ${opts.normalizer.actionDim}) do not match task ${task.id} (obs ${this.spec.obsDim}, action ${this.spec.actDim}).`,
-      );
-    }
+  /**
+   * @param opts task, batch size, chunk execution length, seeds, horizon override
+   * @param create a new env of the task (the vector env owns and disposes it)
+   * @param slice this batch's place in a larger one (worker pool); default: the whole batch
+   */
+  constructor(opts: VecEnvOptions, create: (taskId: string) => Env, slice?: VectorEnvSlice) {
+    checkVecEnvOptions(opts);
+    const family = taskFamily(opts.taskId);
+    this.spec = getTask(opts.taskId).spec;
     this.nEnvs = opts.nEnvs;
     this.actSteps = opts.actSteps;
     this.maxEpisodeSteps = opts.maxEpisodeSteps ?? this.spec.maxEpisodeSteps;
-    this.normalizer = opts.normalizer;
+    this.traceDim = family.trajectory ? (family.trajectory.kind === 'plane' ? 2 : family.trajectory.series.length) : 0;
+    this.tagKeys = family.tags.map((t) => t.key);
     this.seed = opts.seed;
+    this.firstEnv = slice?.firstEnv ?? 0;
+    this.totalEnvs = slice?.totalEnvs ?? opts.nEnvs;
     this.stepCount = new Int32Array(this.nEnvs);
     this.resetCount = new Int32Array(this.nEnvs);
     this.rawObs = new Float32Array(this.nEnvs * this.spec.obsDim);
-    this.recordPaths = opts.recordPaths ?? false;
-    this.paths = Array.from({ length: this.nEnvs }, () => []);
-    this.returns = new Float64Array(this.nEnvs);
+    this.point = new Float32Array(this.traceDim);
     try {
-      for (let i = 0; i < this.nEnvs; i++) this.envs.push(task.create(mj));
+      for (let i = 0; i < this.nEnvs; i++) this.envs.push(create(opts.taskId));
     } catch (e) {
-      this.dispose();
+      this.disposeNow();
       throw e;
     }
   }
@@ -107,127 +93,104 @@ export class VectorEnv {
     return this.spec.actDim;
   }
 
-  /** Env i (for viewer poses); owned by this vector env. */
+  /** Env i (viewer poses, scene description); owned by this vector env. */
   env(i: number): Env {
     this.assertLive();
     return this.envs[i];
   }
 
-  /** Resets every env; returns the (normalised) first observations [n, Do]. */
-  reset(): Float32Array {
+  reset(): Promise<Float32Array> {
+    return Promise.resolve(this.resetSync());
+  }
+
+  stepChunk(actions: Float32Array, Ta: number): Promise<ChunkStepResult> {
+    return Promise.resolve(this.stepChunkSync(actions, Ta));
+  }
+
+  dispose(): Promise<void> {
+    this.disposeNow();
+    return Promise.resolve();
+  }
+
+  /** Resets every env; returns the raw first observations [n, Do]. */
+  resetSync(): Float32Array {
     this.assertLive();
     for (let i = 0; i < this.nEnvs; i++) this.resetOne(i);
     this.started = true;
-    return this.outputObs();
+    return Float32Array.from(this.rawObs);
   }
 
-  /**
-   * Executes the first actSteps actions of every chunk.
-   * @param actions normalised chunks [n, Ta, Da]
-   * @param Ta chunk length (≥ actSteps)
-   */
-  stepChunk(actions: Float32Array, Ta: number): ChunkStepResult {
+  /** The synchronous body of stepChunk (worker pools call it directly). */
+  stepChunkSync(actions: Float32Array, Ta: number): ChunkStepResult {
     this.assertLive();
-    if (!this.started) throw new UserError('VectorEnv: call reset() before stepChunk().');
+    if (!this.started) throw new Error('VectorEnv: reset() must come before stepChunk().');
     const n = this.nEnvs;
     const Da = this.spec.actDim;
     const Do = this.spec.obsDim;
-    if (Ta < this.actSteps) throw new UserError(`Chunk length Ta=${Ta} is shorter than actSteps=${this.actSteps}.`);
-    if (actions.length !== n * Ta * Da) throw new UserError(`Actions must be [${n}, ${Ta}, ${Da}] = ${n * Ta * Da} values, got ${actions.length}.`);
+    const Te = this.actSteps;
+    const Dt = this.traceDim;
+    const G = this.tagKeys.length;
+    if (Ta < Te) throw new Error(`Chunk length Ta=${Ta} is shorter than actSteps=${Te}.`);
+    if (actions.length !== n * Ta * Da) throw new Error(`Actions must be [${n}, ${Ta}, ${Da}] = ${n * Ta * Da} values, got ${actions.length}.`);
     const reward = new Float32Array(n);
     const terminated = new Uint8Array(n);
     const truncated = new Uint8Array(n);
-    const trace = new Float32Array(n * this.actSteps * 2);
-    const info: StepInfo[] = new Array(n);
-    const raw = new Float32Array(Da);
+    const executed = new Uint8Array(n);
+    const trace = new Float32Array(n * Te * Dt);
+    const tags = new Float32Array(n * G);
     for (let i = 0; i < n; i++) {
       const env = this.envs[i];
       let sum = 0;
       let done = false;
       let s = 0;
-      let lastInfo: StepInfo = {};
-      for (; s < this.actSteps && !done; s++) {
-        const a = actions.subarray((i * Ta + s) * Da, (i * Ta + s + 1) * Da);
-        if (this.normalizer) this.normalizer.unnormalizeAction(a, raw);
-        else raw.set(a);
-        const res = env.step(raw);
+      let info: Record<string, number | boolean> = {};
+      for (; s < Te && !done; s++) {
+        const res = env.step(actions.subarray((i * Ta + s) * Da, (i * Ta + s + 1) * Da));
         sum += res.reward;
         this.stepCount[i]++;
-        this.returns[i] += res.reward;
         this.rawObs.set(res.obs, i * Do);
-        lastInfo = res.info;
-        const [tx, ty] = tracePoint(env, res.obs);
-        trace[(i * this.actSteps + s) * 2] = tx;
-        trace[(i * this.actSteps + s) * 2 + 1] = ty;
-        if (this.recordPaths) this.paths[i].push(tx, ty);
+        info = res.info;
+        if (Dt > 0) {
+          env.trace?.(this.point);
+          trace.set(this.point, (i * Te + s) * Dt);
+        }
         // §7.6: terminated from the env; truncated from the env's time limit or our own counter.
         if (res.terminated) terminated[i] = 1;
         else if (res.truncated || this.stepCount[i] >= this.maxEpisodeSteps) truncated[i] = 1;
         done = terminated[i] === 1 || truncated[i] === 1;
       }
+      executed[i] = s;
       // After an early stop the remaining trace points repeat the last one.
-      for (let k = s; k < this.actSteps; k++) {
-        trace[(i * this.actSteps + k) * 2] = trace[(i * this.actSteps + s - 1) * 2];
-        trace[(i * this.actSteps + k) * 2 + 1] = trace[(i * this.actSteps + s - 1) * 2 + 1];
-      }
+      for (let k = s; k < Te && Dt > 0; k++) trace.copyWithin((i * Te + k) * Dt, (i * Te + s - 1) * Dt, (i * Te + s) * Dt);
+      for (let g = 0; g < G; g++) tags[i * G + g] = Number(info[this.tagKeys[g]] ?? 0);
       reward[i] = sum;
-      info[i] = lastInfo;
-      if (done) {
-        if (this.recordPaths) this.finishPath(i, terminated[i] === 1, truncated[i] === 1, lastInfo);
-        this.resetOne(i); // reset_within_step
-      }
+      if (done) this.resetOne(i); // reset_within_step
     }
-    return { obs: this.outputObs(), reward, terminated, truncated, trace, info };
+    return { obs: Float32Array.from(this.rawObs), reward, terminated, truncated, executed, trace, tags };
   }
 
-  /** Finished episodes' tip paths since the last call (empty unless recordPaths). */
-  takePaths(): EpisodePath[] {
-    const out = this.finished;
-    this.finished = [];
+  private resetOne(i: number): void {
+    const obs = this.envs[i].reset(this.seed + this.firstEnv + i + this.resetCount[i] * this.totalEnvs);
+    this.resetCount[i]++;
+    this.stepCount[i] = 0;
+    this.rawObs.set(obs, i * this.spec.obsDim);
+  }
+
+  /** The trace point of env i in its current state [Dt] (e.g. the reset pose, before any step). */
+  tracePoint(i: number): Float32Array {
+    const out = new Float32Array(this.traceDim);
+    this.envs[i].trace?.(out);
     return out;
   }
 
-  /** Current (unfinished) episode's tip path of env i, [T + 1, 2] (recordPaths). */
-  currentPath(i: number): Float32Array {
-    return Float32Array.from(this.paths[i]);
-  }
-
-  /** Frees every env once; later calls are no-ops, later use throws. */
-  dispose(): void {
+  private disposeNow(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const e of this.envs) e.dispose();
     this.envs.length = 0;
   }
 
-  private resetOne(i: number): void {
-    const env = this.envs[i];
-    const obs = env.reset(this.seed + i + this.resetCount[i] * this.nEnvs);
-    this.resetCount[i]++;
-    this.stepCount[i] = 0;
-    this.returns[i] = 0;
-    this.rawObs.set(obs, i * this.spec.obsDim);
-    if (this.recordPaths) {
-      const [x, y] = tracePoint(env, obs);
-      this.paths[i] = [x, y];
-    }
-  }
-
-  private finishPath(i: number, terminated: boolean, truncated: boolean, info: StepInfo): void {
-    const xy = Float32Array.from(this.paths[i]);
-    this.finished.push({ env: i, xy, episodeReturn: this.returns[i], steps: this.stepCount[i], terminated, truncated, info });
-  }
-
-  private outputObs(): Float32Array {
-    return this.normalizer ? this.normalizer.normalizeObs(this.rawObs) : Float32Array.from(this.rawObs);
-  }
-
   private assertLive(): void {
     if (this.disposed) throw new Error('VectorEnv was used after dispose(); create a new one instead.');
   }
-}
-
-/** The env's trace point, or the obs' first two values for envs without one. */
-function tracePoint(env: Env, obs: Float32Array): [number, number] {
-  return env.tracePoint ? env.tracePoint() : [obs[0], obs[1]];
 }

@@ -6,8 +6,10 @@ import { Rng } from '../core/rng';
 import type { Checkpoint } from '../policy/checkpoint';
 import { policyFromCheckpoint } from '../policy/index';
 import { episodeMetrics } from '../rl/metrics';
-import { createVectorEnv } from '../sim/vectorEnv';
 import { taskSpec } from '../sim/registry';
+import type { VecEnv, VecEnvOptions } from '../sim/types';
+import { createVectorEnv } from '../sim/vectorEnv';
+import { NormalizedVecEnv } from './normalizedVecEnv';
 import { alwaysRun, type RunControl, type TrainEventSink } from './events';
 import { collectRollout, extractPaths } from './rollout';
 
@@ -24,8 +26,12 @@ export interface EvaluateOptions {
   actionNoise?: number;
   minSamplingDenoisingStd?: number;
   randnClipValue?: number;
+  /** Override of the task's truncation horizon (env steps). */
+  maxEpisodeSteps?: number;
   sink?: TrainEventSink;
   control?: RunControl;
+  /** Builds the envs (default: in-process). */
+  makeVecEnv?: (opts: VecEnvOptions) => Promise<VecEnv>;
 }
 
 export interface EvaluateSummary {
@@ -47,15 +53,23 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateSummary> 
   const spec = taskSpec(opts.task);
   const nEnvs = opts.nEnvs ?? Math.min(opts.episodes, 50);
   const rounds = Math.ceil(opts.episodes / nEnvs);
-  const nSteps = Math.ceil(spec.maxEpisodeSteps / policy.config.actSteps);
-  const venv = await createVectorEnv({ taskId: opts.task, nEnvs, actSteps: policy.config.actSteps, normalizer, seed: opts.seed });
+  const maxEpisodeSteps = opts.maxEpisodeSteps ?? spec.maxEpisodeSteps;
+  const nSteps = Math.ceil(maxEpisodeSteps / policy.config.actSteps);
+  let rawEnv: VecEnv;
+  try {
+    rawEnv = await (opts.makeVecEnv ?? createVectorEnv)({ taskId: opts.task, nEnvs, actSteps: policy.config.actSteps, seed: opts.seed, maxEpisodeSteps });
+  } catch (e) {
+    policy.dispose();
+    throw e;
+  }
+  const venv = new NormalizedVecEnv(rawEnv, normalizer);
   let episodes = 0;
   let successes = 0;
   let returnSum = 0;
   let bestSum = 0;
   try {
     for (let r = 0; r < rounds && !control.stopped; r++) {
-      const obs = venv.reset();
+      const obs = await venv.reset();
       const buf = await collectRollout(policy, venv, obs, new Uint8Array(nEnvs).fill(1), nSteps, rng, {
         deterministic: opts.deterministic ?? true,
         minSamplingDenoisingStd: opts.minSamplingDenoisingStd ?? 0.1,
@@ -74,7 +88,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateSummary> 
       opts.sink?.({ type: 'paths', itr: r, paths: extractPaths(buf, spec.bestRewardThresholdForSuccess) });
     }
   } finally {
-    venv.dispose();
+    await rawEnv.dispose();
     policy.dispose();
   }
   return {

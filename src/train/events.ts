@@ -27,15 +27,22 @@ export type MetricKey =
 
 export type Phase = 'rollout' | 'values' | 'update' | 'eval' | 'pretrain' | 'idle';
 
-/** A 2-D path of one env in one iteration (Avoid: tip xy), for the trajectory plot (Fig. 9). */
+/**
+ * One env's episode (or the part of it inside one iteration) for the trajectory view (Fig. 9): the task's
+ * trace points and its tags. What the points mean is the task's trajectory view (sim TaskFamily.trajectory).
+ */
 export interface EnvPath {
   env: number;
-  /** Flat [x0, y0, x1, y1, …] in task units. */
+  /** Flat trace points [steps, Dt] in task units (Avoid: tip x, y; Gym: torso x, height). */
   points: Float32Array;
-  /** Task-specific outcome label: Avoid → row-3 gap 5..8 or -1 (never crossed), success flag. */
-  mode: number;
+  /** Dt: values per point. */
+  traceDim: number;
+  /** The task's tags at the path's last chunk (Avoid: row3Mode, collided). */
+  tags: Record<string, number>;
+  /** Best chunk mean reward ≥ the success threshold (spec §4.2). */
   success: boolean;
-  collided: boolean;
+  /** The episode ended terminated (e.g. a fall), not by the time limit. */
+  terminated: boolean;
 }
 
 export type TrainEvent =

@@ -20,7 +20,9 @@ import { CosineAnnealingWarmupRestarts } from '../rl/lrSchedule';
 import { episodeMetrics } from '../rl/metrics';
 import { clipCoefficients, explainedVariance } from '../rl/ppoLoss';
 import { RunningRewardScaler } from '../rl/rewardScaling';
+import type { VecEnv, VecEnvOptions } from '../sim/types';
 import { createVectorEnv } from '../sim/vectorEnv';
+import { NormalizedVecEnv } from './normalizedVecEnv';
 import { alwaysRun, type MetricKey, type RunControl, type TrainEventSink } from './events';
 import { collectRollout, extractPaths } from './rollout';
 import { computeValuesAndLogProbs, ppoMinibatchStep, type UpdateBatch } from './ppoUpdate';
@@ -42,6 +44,8 @@ export interface FinetuneOptions {
   onReady?: (h: FinetuneHandles) => void;
   /** Run one deterministic evaluation round after training (summary `eval_success_rate`). */
   finalEval?: boolean;
+  /** Builds the envs (default: in-process; a worker pool or the bridge can stand in). */
+  makeVecEnv?: (opts: VecEnvOptions) => Promise<VecEnv>;
 }
 
 export interface FinetuneResult {
@@ -69,7 +73,8 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   const basePolicy = policy.prepareFinetune ? policy : policyFromCheckpoint(opts.checkpoint, rng.fork()).policy;
   const { horizonSteps: Ta, actionDim: Da, actSteps } = policy.config;
   const P = policy.ppoStepsPerSample;
-  const venv = await createVectorEnv({ taskId: cfg.task, nEnvs: cfg.nEnvs, actSteps, normalizer, seed: cfg.seed });
+  const rawEnv = await (opts.makeVecEnv ?? createVectorEnv)({ taskId: cfg.task, nEnvs: cfg.nEnvs, actSteps, seed: cfg.seed, maxEpisodeSteps: cfg.maxEpisodeSteps });
+  const venv = new NormalizedVecEnv(rawEnv, normalizer);
   const actorOpt = new AdamW(policy.trainableVariables(), { lr: cfg.actorLr, weightDecay: cfg.actorWeightDecay });
   const criticOpt = new AdamW(critic.trainableVariables(), { lr: cfg.criticLr, weightDecay: cfg.criticWeightDecay });
   const actorSched = new CosineAnnealingWarmupRestarts({ firstCycleSteps: cfg.lrFirstCycleSteps, maxLr: cfg.actorLr, minLr: cfg.actorMinLr, warmupSteps: cfg.lrWarmupSteps });
@@ -81,7 +86,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   opts.onReady?.({ policy, basePolicy, normalizer, currentItr: () => itr });
   sink({ type: 'start', runId: '', totalIterations: cfg.nTrainItr, envStepsPerIteration: envStepsPerItr });
 
-  let obs = venv.reset();
+  let obs = await venv.reset();
   let firsts = new Uint8Array(cfg.nEnvs).fill(1);
   let envSteps = 0;
   let pretrainedSuccess = NaN;
@@ -90,7 +95,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
     for (itr = 0; itr < cfg.nTrainItr && !control.stopped; itr++) {
       const evalItr = !cfg.forceTrain && itr % cfg.valFreq === 0;
       if (cfg.resetAtIteration || evalItr) {
-        obs = venv.reset();
+        obs = await venv.reset();
         firsts = new Uint8Array(cfg.nEnvs).fill(1);
       }
       actorOpt.lr = actorSched.lr;
@@ -195,7 +200,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
     };
     if (opts.finalEval && !control.stopped) {
       sink({ type: 'progress', phase: 'eval', itr, fraction: 0 });
-      const evalObs = venv.reset();
+      const evalObs = await venv.reset();
       const evalBuf = await collectRollout(policy, venv, evalObs, new Uint8Array(cfg.nEnvs).fill(1), Math.ceil(cfg.maxEpisodeSteps / actSteps), rng, {
         deterministic: true, minSamplingDenoisingStd: cfg.minSamplingDenoisingStd, randnClipValue: cfg.randnClipValue,
       });
@@ -221,7 +226,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
     critic.dispose();
     throw err;
   } finally {
-    venv.dispose();
+    await rawEnv.dispose();
     actorOpt.dispose();
     criticOpt.dispose();
   }

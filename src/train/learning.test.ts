@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionMlpConfig } from '../config/model';
-import { avoidReferencePreset } from '../config/presets/avoid';
+import { taskFamily } from '../sim/registry';
 import { resolveFinetuneConfig } from '../config/finetune';
 import { Rng } from '../core/rng';
 import { Normalizer } from '../policy/normalizer';
@@ -55,7 +55,7 @@ describe('DPPO learns the paying mode of a bimodal task', () => {
     expect(before.success_rate).toBeLessThan(0.8);
 
     const tensorsBefore = tf.memory().numTensors;
-    const config = resolveFinetuneConfig(avoidReferencePreset('two-goals', 'dppo', 0), {
+    const config = resolveFinetuneConfig(taskFamily('two-goals').presets.reference('two-goals', 'dppo', 0), {
       nEnvs: 32,
       nSteps: 5,
       nTrainItr: 15,

@@ -4,19 +4,25 @@
  *    (spec/dppo-reference.md §4.3), batched by `logprobBatchSize`;
  * 2. one minibatch step (spec §4.5–4.7): gather items, per-minibatch advantage normalisation (unbiased std),
  *    denoising discount γ_den^t, clipped surrogate with per-step ε, value loss, one AdamW step each for the
- *    actor (unless in critic warm-up) and the critic.
+ *    actor (unless in critic warm-up) and the critic. With `maxGradNorm` > 0 the actor's gradients are first
+ *    clipped to that global L2 norm (torch.nn.utils.clip_grad_norm_ over actor_ft's parameters, as the
+ *    reference's train_ppo_diffusion_agent.py does; spec §4.7). The reference never clips the critic, and
+ *    neither do we; the critic's norm is reported so a researcher can see its scale.
  *
  * Legend: N env samples, P items per sample (K′ for DPPO), L chain length, Ta·Da chunk, M minibatch.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FinetuneConfig } from '../config/finetune';
-import type { AdamW } from '../policy/adamw';
+import { clipGradNorm, globalGradNorm, type AdamW } from '../policy/adamw';
 import type { Critic, Policy } from '../policy/types';
 import { ppoLoss, prepareMinibatch } from '../rl/ppoLoss';
 import type { RolloutBuffer } from './rollout';
 
+/** What the update reads of a rollout (so callers and tests need not build a whole RolloutBuffer). */
+export type UpdateSamples = Pick<RolloutBuffer, 'nSteps' | 'nEnvs' | 'obsDim' | 'chainLength' | 'chunkSize' | 'obs' | 'chains' | 'finalObs'>;
+
 export interface UpdateBatch {
-  buf: RolloutBuffer;
+  buf: UpdateSamples;
   /** [N] GAE advantages (T-major, as the buffer). */
   advantages: Float32Array;
   /** [N] */
@@ -37,10 +43,16 @@ export interface MinibatchStats {
   vLoss: number;
   approxKl: number;
   clipfrac: number;
+  /** ‖∇θ actor‖₂ before clipping; 0 when the actor is not updated (critic warm-up). */
+  actorGradNorm: number;
+  /** ‖∇φ critic‖₂ (never clipped, as in the reference). */
+  criticGradNorm: number;
+  /** 1 when the actor's gradients were scaled down by `maxGradNorm` in this step, else 0 (mean = clip fraction). */
+  actorGradClipped: number;
 }
 
 /** Gathers obs/prev/next/step index for item ids (j·P + i) into fresh arrays. */
-function gatherItems(buf: RolloutBuffer, ids: ArrayLike<number>, P: number) {
+function gatherItems(buf: UpdateSamples, ids: ArrayLike<number>, P: number) {
   const M = ids.length;
   const { obsDim: Do, chunkSize: C, chainLength: L } = buf;
   const obs = new Float32Array(M * Do);
@@ -66,7 +78,7 @@ function gatherItems(buf: RolloutBuffer, ids: ArrayLike<number>, P: number) {
 export async function computeValuesAndLogProbs(
   policy: Policy,
   critic: Critic,
-  buf: RolloutBuffer,
+  buf: UpdateSamples,
   cfg: FinetuneConfig,
 ): Promise<{ values: Float32Array; nextValues: Float32Array; oldLogp: Float32Array }> {
   const N = buf.nSteps * buf.nEnvs;
@@ -109,13 +121,17 @@ export async function computeValuesAndLogProbs(
   return { values, nextValues, oldLogp };
 }
 
-/** One PPO minibatch step over item ids (spec §4.6); returns the minibatch diagnostics. */
+/**
+ * One PPO minibatch step over item ids (spec §4.6); returns the minibatch diagnostics. `actorOpt` null = critic
+ * warm-up (the actor's gradients are neither computed nor applied). Reads `vfCoef`, `minLogprobDenoisingStd`
+ * and `maxGradNorm` (0 = no clipping) from `cfg`.
+ */
 export function ppoMinibatchStep(
   policy: Policy,
   critic: Critic,
   batch: UpdateBatch,
   ids: Int32Array,
-  cfg: FinetuneConfig,
+  cfg: Pick<FinetuneConfig, 'vfCoef' | 'minLogprobDenoisingStd' | 'maxGradNorm'>,
   actorOpt: AdamW | null,
   criticOpt: AdamW,
 ): MinibatchStats {
@@ -137,7 +153,8 @@ export function ppoMinibatchStep(
 
   const actorVars = actorOpt ? policy.trainableVariables() : [];
   const criticVars = critic.trainableVariables();
-  // Diagnostics are kept out of variableGrads' internal tidy, read once, then disposed.
+  const maxGradNorm = cfg.maxGradNorm > 0 ? cfg.maxGradNorm : 0;
+  // Diagnostics are kept out of variableGrads' internal tidy, read once (one sync), then disposed.
   let diag: tf.Tensor1D | null = null;
   tf.tidy(() => {
     const obsT = tf.tensor2d(g.obs, [M, Do]);
@@ -148,18 +165,46 @@ export function ppoMinibatchStep(
     const retT = tf.tensor1d(ret);
     const oldT = tf.tensor1d(old);
     const clipT = tf.tensor1d(clip);
+    let lossDiag: tf.Tensor1D | null = null;
     const { grads } = tf.variableGrads(() => {
       const newLogp = policy.logProb(obsT, prevT, nextT, stepT, { minLogprobDenoisingStd: cfg.minLogprobDenoisingStd, actSteps: policy.config.actSteps });
       const v = critic.value(obsT);
       const parts = ppoLoss({ newLogp, oldLogp: oldT, advantages: advT, clipCoef: clipT, values: v, returns: retT, vfCoef: cfg.vfCoef });
-      diag = tf.keep(tf.stack([parts.pgLoss, parts.vLoss, parts.approxKl, parts.clipfrac]) as tf.Tensor1D);
+      lossDiag = tf.keep(tf.stack([parts.pgLoss, parts.vLoss, parts.approxKl, parts.clipfrac]) as tf.Tensor1D);
       return parts.loss as tf.Scalar;
     }, [...actorVars, ...criticVars]);
-    if (actorOpt) actorOpt.step(grads);
-    criticOpt.step(grads);
+    const actorGrads = pick(grads, actorVars);
+    const criticGrads = pick(grads, criticVars);
+    let actorNorm = tf.scalar(0);
+    let clipped = tf.scalar(0);
+    if (actorOpt) {
+      let step = actorGrads;
+      if (maxGradNorm > 0) {
+        const c = clipGradNorm(actorGrads, maxGradNorm);
+        step = c.grads;
+        actorNorm = c.norm;
+        // clip_grad_norm_'s factor max/(‖g‖ + 1e-6) is below 1 exactly when ‖g‖ + 1e-6 > max.
+        clipped = tf.cast(tf.greater(tf.add(actorNorm, 1e-6), maxGradNorm), 'float32') as tf.Scalar;
+      } else {
+        actorNorm = globalGradNorm(actorGrads);
+      }
+      actorOpt.step(step);
+    }
+    const criticNorm = globalGradNorm(criticGrads);
+    criticOpt.step(criticGrads);
+    const parts = lossDiag as unknown as tf.Tensor1D;
+    diag = tf.keep(tf.concat([parts, tf.stack([actorNorm, criticNorm, clipped])]) as tf.Tensor1D);
+    parts.dispose();
   });
   const d = diag as unknown as tf.Tensor1D;
-  const [pgLoss, vLoss, approxKl, clipfrac] = d.dataSync();
+  const [pgLoss, vLoss, approxKl, clipfrac, actorGradNorm, criticGradNorm, actorGradClipped] = d.dataSync();
   d.dispose();
-  return { pgLoss, vLoss, approxKl, clipfrac };
+  return { pgLoss, vLoss, approxKl, clipfrac, actorGradNorm, criticGradNorm, actorGradClipped };
+}
+
+/** The gradients of `vars` (by variable name) out of tf.variableGrads' map. */
+function pick(grads: tf.NamedTensorMap, vars: tf.Variable[]): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const v of vars) if (grads[v.name] !== undefined) out[v.name] = grads[v.name];
+  return out;
 }

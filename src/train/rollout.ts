@@ -3,12 +3,12 @@
  * normalised obs before each step, the denoising chain, chunk rewards, terminated flags and firsts.
  *
  * Legend: T = nSteps, n = nEnvs, Do obs dim, L chain length (K′+1 for DPPO, 1 for Gaussian/GMM),
- * Ta horizon steps, Da action dim, Te = actSteps.
+ * Ta horizon steps, Da action dim, Te = actSteps, Dt = the task's trace dim, G = the task's tag count.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
 import type { Policy } from '../policy/types';
-import type { VectorEnv } from '../sim/vectorEnv';
+import type { NormalizedVecEnv } from './normalizedVecEnv';
 import type { EnvPath } from './events';
 
 export interface RolloutBuffer {
@@ -31,12 +31,14 @@ export interface RolloutBuffer {
   firsts: Uint8Array;
   /** [n, Do] obs after the last step (bootstrap). */
   finalObs: Float32Array;
-  /** [T, n, Te, 2] trace points (Avoid: tip xy). */
+  /** Dt: values per trace point (the task's trajectory view). */
+  traceDim: number;
+  /** [T, n, Te, Dt] trace points of every executed sub-step. */
   traces: Float32Array;
-  /** [T, n] task outcome label at the end of each chunk (Avoid: row-3 mode or −1). */
-  modes: Int8Array;
-  /** [T, n] collision flag at the end of each chunk. */
-  collided: Uint8Array;
+  /** Tag keys of the task, in the order of `tags`. */
+  tagKeys: readonly string[];
+  /** [T, n, G] task tags at the end of each chunk (before auto-reset). */
+  tags: Float32Array;
 }
 
 export interface RolloutOptions {
@@ -55,7 +57,7 @@ export interface RolloutOptions {
  */
 export async function collectRollout(
   policy: Policy,
-  venv: VectorEnv,
+  venv: NormalizedVecEnv,
   obs0: Float32Array,
   firsts0: Uint8Array,
   nSteps: number,
@@ -67,6 +69,9 @@ export async function collectRollout(
   const { horizonSteps: Ta, actionDim: Da, actSteps } = policy.config;
   const chunkSize = Ta * Da;
   const L = opts.deterministic ? 0 : policy.chainLength;
+  const Dt = venv.inner.traceDim;
+  const tagKeys = venv.inner.tagKeys;
+  const G = tagKeys.length;
   const buf: RolloutBuffer = {
     nSteps,
     nEnvs: n,
@@ -80,9 +85,10 @@ export async function collectRollout(
     terminated: new Uint8Array(nSteps * n),
     firsts: new Uint8Array((nSteps + 1) * n),
     finalObs: new Float32Array(n * obsDim),
-    traces: new Float32Array(nSteps * n * actSteps * 2),
-    modes: new Int8Array(nSteps * n),
-    collided: new Uint8Array(nSteps * n),
+    traceDim: Dt,
+    traces: new Float32Array(nSteps * n * actSteps * Dt),
+    tagKeys,
+    tags: new Float32Array(nSteps * n * G),
   };
   buf.firsts.set(firsts0, 0);
   let obs = obs0;
@@ -105,16 +111,12 @@ export async function collectRollout(
     }
     actions.dispose();
     if (opts.actionNoise) for (let k = 0; k < actionData.length; k++) actionData[k] += opts.actionNoise * rng.normal();
-    const res = venv.stepChunk(actionData, Ta);
+    const res = await venv.stepChunk(actionData, Ta);
     buf.rewards.set(res.reward, t * n);
     buf.terminated.set(res.terminated, t * n);
-    for (let e = 0; e < n; e++) {
-      buf.firsts[(t + 1) * n + e] = res.terminated[e] || res.truncated[e] ? 1 : 0;
-      const info = res.info[e];
-      buf.modes[t * n + e] = typeof info.row3Mode === 'number' ? info.row3Mode : -1;
-      buf.collided[t * n + e] = info.collided ? 1 : 0;
-    }
-    if (res.trace) buf.traces.set(res.trace, t * n * actSteps * 2);
+    for (let e = 0; e < n; e++) buf.firsts[(t + 1) * n + e] = res.terminated[e] || res.truncated[e] ? 1 : 0;
+    buf.traces.set(res.trace, t * n * actSteps * Dt);
+    buf.tags.set(res.tags, t * n * G);
     obs = res.obs;
     if (opts.onStep) await opts.onStep(t);
   }
@@ -123,27 +125,32 @@ export async function collectRollout(
 }
 
 /**
- * Per-episode paths of this iteration for the trajectory plot (Fig. 9): every episode that starts inside
- * the iteration, with its trace points, final mode and collision flag; `success` from the best chunk's
- * mean reward ≥ threshold (spec §4.2).
+ * Per-episode paths of this iteration for the trajectory view (Fig. 9): every episode that starts inside
+ * the iteration, with its trace points, its tags at the last chunk, whether it ended terminated (a fall),
+ * and `success` from the best chunk's mean reward ≥ threshold (spec §4.2).
  */
 export function extractPaths(buf: RolloutBuffer, successThreshold: number, maxPaths = 64): EnvPath[] {
-  const { nSteps: T, nEnvs: n, actSteps } = buf;
+  const { nSteps: T, nEnvs: n, actSteps, traceDim: Dt, tagKeys } = buf;
+  const G = tagKeys.length;
+  const per = actSteps * Dt;
   const paths: EnvPath[] = [];
+  if (Dt === 0) return paths;
   for (let e = 0; e < n && paths.length < maxPaths; e++) {
     let start = -1;
     for (let t = 0; t <= T; t++) {
       const isFirst = t < T && buf.firsts[t * n + e] === 1;
       const endsHere = t === T || isFirst;
       if (endsHere && start >= 0 && t > start) {
-        const points = new Float32Array((t - start) * actSteps * 2);
+        const points = new Float32Array((t - start) * per);
         let best = -Infinity;
         for (let s = start; s < t; s++) {
-          points.set(buf.traces.subarray((s * n + e) * actSteps * 2, (s * n + e + 1) * actSteps * 2), (s - start) * actSteps * 2);
+          points.set(buf.traces.subarray((s * n + e) * per, (s * n + e + 1) * per), (s - start) * per);
           best = Math.max(best, buf.rewards[s * n + e] / actSteps);
         }
         const last = (t - 1) * n + e;
-        paths.push({ env: e, points, mode: buf.modes[last], success: best >= successThreshold, collided: buf.collided[last] === 1 });
+        const tags: Record<string, number> = {};
+        for (let g = 0; g < G; g++) tags[tagKeys[g]] = buf.tags[last * G + g];
+        paths.push({ env: e, points, traceDim: Dt, tags, success: best >= successThreshold, terminated: buf.terminated[last] === 1 });
         if (paths.length >= maxPaths) break;
       }
       if (isFirst) start = t;

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { avoidReferencePreset } from '../config/presets/avoid';
+import { taskFamily } from '../sim/registry';
 import { resolveFinetuneConfig, type FinetuneConfig } from '../config/finetune';
 import type { DiffusionMlpConfig } from '../config/model';
 import { Rng } from '../core/rng';
@@ -57,7 +57,7 @@ function checkpointBytes(): ArrayBuffer {
 }
 
 function tinyConfig(overrides: Record<string, unknown>): FinetuneConfig {
-  return resolveFinetuneConfig(avoidReferencePreset('two-goals', 'dppo', 0), {
+  return resolveFinetuneConfig(taskFamily('two-goals').presets.reference('two-goals', 'dppo', 0), {
     nEnvs: 4,
     nSteps: 3,
     maxEpisodeSteps: 12,

@@ -16,8 +16,8 @@ import { DownwardServoController, solveDownwardPosture } from '../../control/dow
 import { PandaChain } from '../../control/pandaKinematics';
 import { MjEnv } from '../../mjEnv';
 import type { Mujoco } from '../../mujoco';
-import type { EnvSpec, StepInfo, StepResult } from '../../types';
-import { MAX_EPISODE_STEPS, N_SUBSTEPS, PHYSICS_DT, START_POS, TOOL_Z } from './layout';
+import type { EnvSpec, SimState, StepInfo, StepResult } from '../../types';
+import { ACTION_SCALE, MAX_EPISODE_STEPS, N_SUBSTEPS, PHYSICS_DT, START_POS, TOOL_Z } from './layout';
 import { buildAvoidMjcf, ROBOT_BASE, TOOL_OFFSET } from './mjcf';
 import { AvoidModeTracker } from './modes';
 import { m5Reward, rodHitsPillar } from './reward';
@@ -60,6 +60,8 @@ export function avoidSpec(taskId: string, maxEpisodeSteps = MAX_EPISODE_STEPS): 
     taskId,
     obsDim: AVOID_OBS_DIM,
     actDim: AVOID_ACT_DIM,
+    actLow: [-ACTION_SCALE, -ACTION_SCALE],
+    actHigh: [ACTION_SCALE, ACTION_SCALE],
     controlDt: N_SUBSTEPS * PHYSICS_DT,
     maxEpisodeSteps,
     bestRewardThresholdForSuccess: 2,
@@ -157,11 +159,26 @@ export class AvoidEnv extends MjEnv {
     return { modeBits: this.modes.bits, row3Mode: this.modes.row3Mode, collided: this.collided, steps: this.steps };
   }
 
-  /** Tip (controlled point) xy, for trajectory plots. */
+  /** Tip (controlled point) xy. */
   tracePoint(): [number, number] {
     this.assertLive();
     this.syncViews();
     return [this.tipX, this.tipY];
+  }
+
+  /** Trajectory-view point [2]: the tip xy (paper Fig. 9). */
+  trace(out: Float32Array): void {
+    this.assertLive();
+    this.syncViews();
+    out[0] = this.tipX;
+    out[1] = this.tipY;
+  }
+
+  /** Joint positions and velocities of the arm (copied). */
+  state(): SimState {
+    this.assertLive();
+    this.syncViews();
+    return { qpos: Float64Array.from(this.qpos), qvel: Float64Array.from(this.qvel) };
   }
 
   /** Tip position [3] (world), copied. */

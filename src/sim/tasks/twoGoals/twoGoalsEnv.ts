@@ -24,6 +24,8 @@ export const TWO_GOALS_SPEC: EnvSpec = {
   taskId: 'two-goals',
   obsDim: 2,
   actDim: 2,
+  actLow: [-TWO_GOALS.maxStep, -TWO_GOALS.maxStep],
+  actHigh: [TWO_GOALS.maxStep, TWO_GOALS.maxStep],
   controlDt: 0.05,
   maxEpisodeSteps: TWO_GOALS.maxEpisodeSteps,
   bestRewardThresholdForSuccess: 1,
@@ -60,12 +62,13 @@ export class TwoGoalsEnv implements Env {
       reward,
       terminated: false,
       truncated: this.steps >= TWO_GOALS.maxEpisodeSteps,
-      info: { goal: side, row3Mode: side, collided: false },
+      info: { goal: side },
     };
   }
 
-  tracePoint(): [number, number] {
-    return [this.x, this.y];
+  trace(out: Float32Array): void {
+    out[0] = this.x;
+    out[1] = this.y;
   }
 
   dispose(): void {

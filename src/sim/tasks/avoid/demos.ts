@@ -4,20 +4,19 @@
  *   action_t = desired_{t+1} − desired_t
  * Each episode is labelled with the env's 9-bit mode mask and ends once the tip is past y 0.45 (or at
  * maxSteps). The M1/M2/M3 subsets keep trajectories that pass any desired mode ({5,6} / {5,7} / {5,8})
- * and all required modes {1, 2}, like filter_d3il_avoid_data.py; the normaliser is fitted on the kept data.
+ * and all required modes {1, 2}, like filter_d3il_avoid_data.py; the caller fits the normaliser on the kept data.
  * To avoid simulating 11 discarded routes per kept one, generateAvoidDemos draws only the subset's two
  * routes (alternating, so the subset is balanced between mode 5 and the other mode) and still applies
  * the filter to the modes the env actually recorded.
  */
-import type { Rng } from '../../core/rng';
-import { UserError } from '../../core/errors';
-import { loadMujoco, type Mujoco } from '../../sim/mujoco';
-import { AvoidEnv } from '../../sim/tasks/avoid/avoidEnv';
-import { AVOID_SUBSETS, passesModeFilter } from '../../sim/tasks/avoid/modes';
-import { Normalizer } from '../../policy/normalizer';
-import type { AvoidTaskId } from '../../config/presets/avoid';
-import type { RawTrajectories } from '../dppoNpz';
-import { ALL_ROUTES, sampleDesiredPath, type AvoidRoute } from './avoidRoutes';
+import type { Rng } from '../../../core/rng';
+import { UserError } from '../../../core/errors';
+import { loadMujoco, type Mujoco } from '../../mujoco';
+import type { DemoSet } from '../../types';
+import { AvoidEnv } from './avoidEnv';
+import { AVOID_SUBSETS, passesModeFilter } from './modes';
+import type { AvoidTaskId } from './presets';
+import { ALL_ROUTES, sampleDesiredPath, type AvoidRoute } from './routes';
 
 /** Demos end once the tip is past this y. */
 export const DEMO_END_Y = 0.45;
@@ -37,14 +36,10 @@ export interface AvoidEpisode {
   goalStep: number;
 }
 
-export interface AvoidDemoSet extends RawTrajectories {
+/** Avoid demos: DemoSet whose labels are the 9-bit mode masks per episode. */
+export interface AvoidDemoSet extends DemoSet {
   task: AvoidTaskId;
-  /** 9-bit mode mask per episode [N]. */
-  modes: Int32Array;
-  /** Fitted on the kept (filtered) raw data (§6.3). */
-  normalizer: Normalizer;
-  /** Episodes simulated, including the ones the filter dropped. */
-  attempts: number;
+  labels: Int32Array;
 }
 
 export interface DemoOptions {
@@ -107,7 +102,7 @@ export function filterAvoidEpisodes(episodes: readonly AvoidEpisode[], task: Avo
 
 /**
  * Pre-training demos of one subset: nEpisodes kept episodes, balanced between the subset's two desired
- * row-3 modes, raw arrays plus a Normalizer fitted on them.
+ * row-3 modes, raw arrays with the mode mask of every episode and the row-3 mode counts as summary.
  */
 export async function generateAvoidDemos(task: AvoidTaskId, nEpisodes: number, rng: Rng, opts: DemoOptions = {}): Promise<AvoidDemoSet> {
   const subset = AVOID_SUBSETS[task];
@@ -153,8 +148,12 @@ function stackDemos(task: AvoidTaskId, episodes: AvoidEpisode[], attempts: numbe
     modes[i] = e.modeBits;
     t += L;
   });
-  const normalizer = Normalizer.fit(states, 4, actions, 2);
-  return { task, obsDim: 4, actDim: 2, states, actions, trajLengths, modes, normalizer, attempts };
+  const row3Modes: Record<string, number> = {};
+  for (const m of modes) {
+    const row3 = [5, 6, 7, 8].find((b) => (m >> b) & 1) ?? -1;
+    row3Modes[`mode_${row3}`] = (row3Modes[`mode_${row3}`] ?? 0) + 1;
+  }
+  return { task, obsDim: 4, actDim: 2, states, actions, trajLengths, labels: modes, attempts, summary: { row3_modes: row3Modes } };
 }
 
 function shuffled(routes: readonly AvoidRoute[], rng: Rng): AvoidRoute[] {

@@ -5,8 +5,8 @@
  * Randomised: gap crossing points, approach angles, goal x, cruise speed, speed modulation, small
  * correlated noise. Pure geometry (no MuJoCo); avoidExpert.ts runs the points through the real env.
  */
-import type { Rng } from '../../core/rng';
-import { PILLARS, ROD_RADIUS, ROW_Y, START_POS } from '../../sim/tasks/avoid/layout';
+import type { Rng } from '../../../core/rng';
+import { PILLARS, ROD_RADIUS, ROW_Y, START_POS } from './layout';
 
 export interface AvoidRoute {
   /** Row-1 mode: 0 left, 1 right of the pillar. */

@@ -3,8 +3,8 @@
  * configuration; "laptop" keeps every algorithmic setting and shrinks the batch so an iteration fits a
  * 2-core machine (see docs/benchmarks.md for the measured wall-clock).
  */
-import type { DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig, CriticConfig } from '../model';
-import type { Algo, FinetuneConfig } from '../finetune';
+import type { DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig, CriticConfig } from '../../../config/model';
+import type { Algo, FinetuneConfig } from '../../../config/finetune';
 
 export const AVOID_TASKS = ['avoid-m1', 'avoid-m2', 'avoid-m3'] as const;
 export type AvoidTaskId = (typeof AVOID_TASKS)[number];
@@ -73,12 +73,6 @@ export function avoidLaptopPreset(task: string, algo: Algo, seed = 0): FinetuneC
     lrFirstCycleSteps: 30,
   };
 }
-
-export const AVOID_PRESETS = {
-  reference: avoidReferencePreset,
-  laptop: avoidLaptopPreset,
-} as const;
-export type PresetName = keyof typeof AVOID_PRESETS;
 
 /** Actor/critic sizes for Avoid (spec §3.6: time 16, [512]×3 ReLU, residual; critic [256]×3 Mish). */
 export function avoidDiffusionActor(): DiffusionMlpConfig {

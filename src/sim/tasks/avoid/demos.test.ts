@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../../core/rng';
-import { loadMujoco, type Mujoco } from '../../sim/mujoco';
-import { loadDppoNpz, saveDppoNpz } from '../dppoNpz';
-import { DEMO_END_Y, filterAvoidEpisodes, generateAvoidDemos, generateAvoidEpisodes } from './avoidExpert';
-import { routeBits, type AvoidRoute } from './avoidRoutes';
+import { Rng } from '../../../core/rng';
+import { loadMujoco, type Mujoco } from '../../mujoco';
+import { DEMO_END_Y, filterAvoidEpisodes, generateAvoidDemos, generateAvoidEpisodes } from './demos';
+import { routeBits, type AvoidRoute } from './routes';
 
 let mj: Mujoco;
 beforeAll(async () => {
@@ -43,21 +42,23 @@ describe('scripted Avoid expert', () => {
     for (const e of kept) expect(has(e.modeBits, 1) && has(e.modeBits, 2) && (has(e.modeBits, 5) || has(e.modeBits, 7))).toBe(true);
   });
 
-  it('generates a balanced, multimodal M3 subset with a fitted normaliser that round-trips through npz', async () => {
+  it('generates a balanced, multimodal M3 subset in raw units with its mode labels', async () => {
     const set = await generateAvoidDemos('avoid-m3', 6, new Rng(5), { mujoco: mj });
     expect(set.trajLengths.length).toBe(6);
-    expect(set.modes.filter((b) => has(b, 5)).length).toBe(3);
-    expect(set.modes.filter((b) => has(b, 8)).length).toBe(3);
+    expect(set.labels.filter((b) => has(b, 5)).length).toBe(3);
+    expect(set.labels.filter((b) => has(b, 8)).length).toBe(3);
+    expect(set.summary.row3_modes).toEqual({ mode_5: 3, mode_8: 3 });
     const T = set.trajLengths.reduce((a, b) => a + b, 0);
     expect(set.states.length).toBe(4 * T);
-    const s = set.normalizer.stats;
-    expect(s.obsMin[1]).toBeCloseTo(-0.28, 4);
-    expect(s.obsMax[3]).toBeGreaterThan(0.4);
-    expect(Math.max(Math.abs(s.actionMin[1]), Math.abs(s.actionMax[1]))).toBeLessThan(0.02);
-    const files = saveDppoNpz(set, set.normalizer);
-    const ds = loadDppoNpz(files.train, files.normalization);
-    expect(Array.from(ds.episodeLengths)).toEqual(Array.from(set.trajLengths));
-    expect(Math.min(...ds.obs)).toBeCloseTo(-1, 5);
-    expect(Math.max(...ds.act)).toBeCloseTo(1, 3); // the 1e-6 in (max − min + 1e-6), §6.2
+    expect(set.actions.length).toBe(2 * T);
+    let minY = Infinity, maxTipY = -Infinity, maxAct = 0;
+    for (let t = 0; t < T; t++) {
+      minY = Math.min(minY, set.states[4 * t + 1]);
+      maxTipY = Math.max(maxTipY, set.states[4 * t + 3]);
+      maxAct = Math.max(maxAct, Math.abs(set.actions[2 * t]), Math.abs(set.actions[2 * t + 1]));
+    }
+    expect(minY).toBeCloseTo(-0.28, 4);
+    expect(maxTipY).toBeGreaterThan(0.4);
+    expect(maxAct).toBeLessThan(0.02);
   });
 });
