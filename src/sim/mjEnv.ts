@@ -6,6 +6,7 @@
  */
 import type { MjData, MjModel } from '@mujoco/mujoco';
 import type { Mujoco } from './mujoco';
+import { describeScene, type SceneDesc } from './sceneDesc';
 import type { Env, EnvSpec, StepResult } from './types';
 
 let liveEnvs = 0;
@@ -106,6 +107,11 @@ export abstract class MjEnv implements Env {
     frame.set(data.geom_xpos as Float64Array, 0);
     frame.set(data.geom_xmat as Float64Array, n * 3);
     return frame;
+  }
+
+  /** The viewer's description of this env's model (named after the task). */
+  scene(): SceneDesc {
+    return describeScene(this.model, this.spec.taskId);
   }
 
   /** Frees MjData and MjModel once; later calls are no-ops, later use throws. */

@@ -4,7 +4,31 @@
  * frame). Nothing here keeps a reference into WASM memory: every array is copied out.
  */
 import type { MjData, MjModel } from '@mujoco/mujoco';
-import type { SceneDesc, SceneGeom, SceneMesh } from '../workers/protocol';
+
+/** One geom of a compiled model, for the three.js viewer. */
+export interface SceneGeom {
+  type: number; // mjtGeom: 0 plane, 2 sphere, 3 capsule, 4 ellipsoid, 5 cylinder, 6 box, 7 mesh
+  size: [number, number, number];
+  rgba: [number, number, number, number];
+  /** Mesh index into SceneDesc.meshes, or -1. */
+  mesh: number;
+  group: number;
+}
+
+export interface SceneMesh {
+  vertices: Float32Array;
+  faces: Uint32Array;
+}
+
+/** Plain description of a compiled model (copied out of WASM memory, structured-clonable). */
+export interface SceneDesc {
+  name: string;
+  geoms: SceneGeom[];
+  meshes: SceneMesh[];
+  /** Suggested camera target and distance. */
+  center: [number, number, number];
+  extent: number;
+}
 
 /** mjtGeom codes the viewer draws (spec/mujoco-wasm.md §5). hfield (1) and sdf (8) are not drawn. */
 export const GEOM = { plane: 0, sphere: 2, capsule: 3, ellipsoid: 4, cylinder: 5, box: 6, mesh: 7 } as const;
@@ -105,7 +129,7 @@ export interface LiveScene {
   reset(seed: number): void;
   /** Advances by about `seconds` of simulated time (whole physics or control steps). */
   advance(seconds: number): void;
-  /** Replays a path of commanded targets (task scenes only; flat [x0, y0, x1, y1, …]). */
+  /** Replays a trace path of one env (task scenes only; flat, the task's trace dim per point). */
   follow?(targets: Float32Array): void;
   /** Writes the current pose frame (see readPoses) into `out`. */
   readPoses(out: Float32Array): Float32Array;

@@ -9,6 +9,7 @@
 import type { Algo, FinetuneConfig } from '../config/finetune';
 import type { CriticConfig, DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig } from '../config/model';
 import type { Mujoco } from './mujoco';
+import type { SceneDesc } from './sceneDesc';
 
 /** A task id such as `avoid-m2` or `hopper`; which ids exist is what the registry holds. */
 export type TaskId = string;
@@ -63,6 +64,8 @@ export interface Env {
   trace?(out: Float32Array): void;
   /** Full simulator state (copied), where the env has one. */
   state?(): SimState;
+  /** The viewer's description of the env's model (geoms, meshes), where it has one. */
+  scene?(): SceneDesc;
   dispose(): void;
 }
 

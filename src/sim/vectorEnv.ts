@@ -99,17 +99,16 @@ export class VectorEnv implements VecEnv {
     return this.envs[i];
   }
 
-  reset(): Promise<Float32Array> {
-    return Promise.resolve(this.resetSync());
+  async reset(): Promise<Float32Array> {
+    return this.resetSync();
   }
 
-  stepChunk(actions: Float32Array, Ta: number): Promise<ChunkStepResult> {
-    return Promise.resolve(this.stepChunkSync(actions, Ta));
+  async stepChunk(actions: Float32Array, Ta: number): Promise<ChunkStepResult> {
+    return this.stepChunkSync(actions, Ta);
   }
 
-  dispose(): Promise<void> {
+  async dispose(): Promise<void> {
     this.disposeNow();
-    return Promise.resolve();
   }
 
   /** Resets every env; returns the raw first observations [n, Do]. */

@@ -1,67 +1,61 @@
 /**
- * Scenes the viewer's sim worker can show: the demo (tasks/demo) and the Avoid task env, driven in real
- * time. Avoid replays either a path sent by the page (SimRequest 'follow': one env's tip path of the
- * current iteration, flat [x0, y0, x1, y1, …]) or, until one arrives, a collision-free mode-5 route; it
- * loops (hold, reset, replay) so the scene stays alive.
+ * Scenes the viewer's sim worker can show: the demo (tasks/demo), or any task whose family has a viewer
+ * driver. A task scene is a one-env VecEnv (the in-process VectorEnv, stepped one action per chunk) driven in
+ * real time by the family's driver: its idle motion, or the replay of a trace path sent by the page (one env
+ * of the current iteration). At the end of an episode it holds the last pose briefly, then resets, so the
+ * scene stays alive.
  */
-import { MjEnv } from './mjEnv';
 import type { Mujoco } from './mujoco';
-import { getTask } from './registry';
-import { describeScene, type LiveScene } from './sceneDesc';
+import { taskFamily } from './registry';
+import type { LiveScene, SceneDesc } from './sceneDesc';
 import { DemoScene } from './tasks/demo/demoScene';
-import { ACTION_SCALE } from './tasks/avoid/layout';
-import { MODE5_ROUTE, straightLineActions } from './tasks/avoid/testPaths';
-import type { AvoidEnv } from './tasks/avoid/avoidEnv';
-import type { SceneDesc } from '../workers/protocol';
+import type { Env, ViewerDriver } from './types';
+import { VectorEnv } from './vectorEnv';
 
-export type ViewerSceneName = 'demo' | 'avoid';
-
-/** A followed path may move the desired point at most this much per env step (3× the action scale). */
-const MAX_FOLLOW_STEP = 3 * ACTION_SCALE;
 /** Env steps to hold the final pose before the replay restarts. */
 const HOLD_STEPS = 30;
 
-class AvoidScene implements LiveScene {
+class TaskScene implements LiveScene {
   readonly desc: SceneDesc;
-  private readonly env: AvoidEnv;
+  private readonly venv: VectorEnv;
+  private readonly env: Env;
   private readonly dt: number;
-  /** Tip path to replay, flat [x, y, …], or null for the built-in route. */
-  private targets: Float32Array | null = null;
-  /** Built-in route from the reset pose (recomputed on reset). */
-  private idleActions: Float32Array[] = [];
-  private cursor = 0;
+  private readonly driver: ViewerDriver;
+  private follow_: Float32Array | null = null;
+  private episode: { next(): Float32Array | null } | null = null;
   private hold = 0;
   private pending = 0;
   private steps = 0;
+  private seed: number;
 
-  constructor(mj: Mujoco) {
-    const env = getTask('avoid-m2').create(mj);
-    if (!(env instanceof MjEnv)) {
-      env.dispose();
-      throw new Error('the Avoid env does not expose its MuJoCo model');
+  constructor(mj: Mujoco, taskId: string, seed: number) {
+    const family = taskFamily(taskId);
+    if (!family.viewer) throw new Error(`task ${taskId} has no viewer scene`);
+    this.driver = family.viewer;
+    this.seed = seed;
+    this.venv = new VectorEnv({ taskId, nEnvs: 1, actSteps: 1, seed }, (id) => family.createEnv(id, { mujoco: mj }));
+    this.env = this.venv.env(0);
+    if (!this.env.scene || !this.env.poses) {
+      this.venv.dispose();
+      throw new Error(`task ${taskId} has no 3-D scene`);
     }
-    this.env = env as AvoidEnv;
-    this.dt = env.spec.controlDt;
-    this.desc = describeScene(this.env.model, 'avoid');
-    this.reset();
+    this.dt = this.env.spec.controlDt;
+    this.desc = this.env.scene();
+    this.reset(seed);
   }
 
   get time(): number {
     return this.steps * this.dt;
   }
 
-  reset(): void {
-    this.env.reset(0);
-    this.cursor = 0;
-    this.hold = 0;
-    this.pending = 0;
-    this.steps = 0;
-    const [dx, dy] = this.env.desired();
-    this.idleActions = straightLineActions([dx, dy], MODE5_ROUTE, ACTION_SCALE);
+  reset(seed: number = this.seed): void {
+    this.seed = seed;
+    this.venv.resetSync();
+    this.startEpisode();
   }
 
   follow(targets: Float32Array): void {
-    this.targets = targets.length >= 2 ? targets : null;
+    this.follow_ = targets.length > 0 ? targets : null;
     this.reset();
   }
 
@@ -73,43 +67,37 @@ class AvoidScene implements LiveScene {
   }
 
   readPoses(out: Float32Array): Float32Array {
-    return this.env.poses(out);
+    return this.env.poses!(out);
   }
 
   dispose(): void {
-    this.env.dispose();
+    this.venv.dispose();
   }
 
-  private nextAction(): Float32Array | null {
-    if (this.targets) {
-      if (2 * this.cursor >= this.targets.length) return null;
-      const [dx, dy] = this.env.desired();
-      const tx = this.targets[2 * this.cursor];
-      const ty = this.targets[2 * this.cursor + 1];
-      this.cursor++;
-      const clamp = (v: number) => Math.max(-MAX_FOLLOW_STEP, Math.min(MAX_FOLLOW_STEP, v));
-      return Float32Array.of(clamp(tx - dx), clamp(ty - dy));
-    }
-    return this.cursor < this.idleActions.length ? this.idleActions[this.cursor++] : null;
+  private startEpisode(): void {
+    this.hold = 0;
+    this.pending = 0;
+    this.steps = 0;
+    this.episode = this.driver.start(this.env, this.follow_);
   }
 
   private stepOnce(): void {
-    const action = this.nextAction();
+    const action = this.hold === 0 ? this.episode?.next() ?? null : null;
     if (action === null) {
-      if (++this.hold >= HOLD_STEPS) this.reset();
+      if (++this.hold >= HOLD_STEPS) {
+        this.venv.resetSync();
+        this.startEpisode();
+      }
       return;
     }
-    this.env.step(action);
+    // Auto-reset happens inside the chunk step; the episode ends for the driver when the env says so.
+    const res = this.venv.stepChunkSync(action, 1);
     this.steps++;
+    if (res.terminated[0] || res.truncated[0]) this.startEpisode();
   }
 }
 
-/** Creates a scene for the viewer (the caller owns it and disposes it). */
-export function createViewerScene(mj: Mujoco, name: ViewerSceneName, seed: number): LiveScene {
-  switch (name) {
-    case 'demo':
-      return new DemoScene(mj, seed);
-    case 'avoid':
-      return new AvoidScene(mj);
-  }
+/** Creates a scene for the viewer (the caller owns it and disposes it): 'demo' or a task id. */
+export function createViewerScene(mj: Mujoco, name: string, seed: number): LiveScene {
+  return name === 'demo' ? new DemoScene(mj, seed) : new TaskScene(mj, name, seed);
 }

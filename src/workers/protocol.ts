@@ -4,6 +4,7 @@
  */
 import type { FinetuneConfig } from '../config/finetune';
 import type { TrainEvent } from '../train/events';
+import type { SceneDesc } from '../sim/sceneDesc';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -125,36 +126,16 @@ export type TrainResponse =
 
 // ---------------------------------------------------------------- sim worker (viewer)
 
-/** Plain description of a compiled model for the three.js viewer (from sim/sceneDesc.ts). */
-export interface SceneGeom {
-  type: number; // mjtGeom: 0 plane, 2 sphere, 3 capsule, 4 ellipsoid, 5 cylinder, 6 box, 7 mesh
-  size: [number, number, number];
-  rgba: [number, number, number, number];
-  /** Mesh index into SceneDesc.meshes, or -1. */
-  mesh: number;
-  group: number;
-}
-
-export interface SceneMesh {
-  vertices: Float32Array;
-  faces: Uint32Array;
-}
-
-export interface SceneDesc {
-  name: string;
-  geoms: SceneGeom[];
-  meshes: SceneMesh[];
-  /** Suggested camera target and distance. */
-  center: [number, number, number];
-  extent: number;
-}
+/** Plain description of a compiled model for the three.js viewer (defined in sim/sceneDesc.ts). */
+export type { SceneDesc, SceneGeom, SceneMesh } from '../sim/sceneDesc';
 
 export type SimRequest =
-  | { type: 'load'; version: number; scene: 'avoid' | 'demo'; seed: number }
+  /** `scene`: 'demo' (every geom type) or a task id whose family has a viewer driver. */
+  | { type: 'load'; version: number; scene: string; seed: number }
   | { type: 'play' }
   | { type: 'pause' }
   | { type: 'reset'; seed: number }
-  /** Replay a path of commanded xy targets (Avoid), e.g. one env of the current iteration. */
+  /** Replay one env's trace path of the current iteration (flat, the task's trace dim per point). */
   | { type: 'follow'; targets: Float32Array };
 
 export type SimResponse =

@@ -5,8 +5,7 @@
 import type { MjData, MjModel } from '@mujoco/mujoco';
 import { Rng } from '../../../core/rng';
 import type { Mujoco } from '../../mujoco';
-import { describeScene, readPoses, type LiveScene } from '../../sceneDesc';
-import type { SceneDesc } from '../../../workers/protocol';
+import { describeScene, readPoses, type LiveScene, type SceneDesc } from '../../sceneDesc';
 import { DEMO_FREE_BODIES, DEMO_XML } from './demoXml';
 
 export class DemoScene implements LiveScene {
