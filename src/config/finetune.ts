@@ -82,7 +82,7 @@ export interface FinetuneConfig {
   bestRewardThresholdForSuccess: number;
   /** Batch size for the no-grad value/log-prob pass (`logprob_batch_size`). */
   logprobBatchSize: number;
-  /** Max gradient norm for the actor (`max_grad_norm`); 0 = off. */
+  /** Clip the actor's gradients to this global L2 norm before each step (`max_grad_norm`); 0 = off. */
   maxGradNorm: number;
 }
 

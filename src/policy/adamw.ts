@@ -94,13 +94,15 @@ export class AdamW {
    */
   minimize(lossFn: () => tf.Scalar, maxGradNorm = 0): tf.Scalar {
     const { value, grads } = tf.variableGrads(lossFn, this.variables);
-    let g = grads;
     if (maxGradNorm > 0) {
-      g = clipGradNorm(grads, maxGradNorm);
+      const clipped = clipGradNorm(grads, maxGradNorm);
+      tf.dispose(grads);
+      this.step(clipped.grads);
+      tf.dispose([...Object.values(clipped.grads), clipped.norm]);
+    } else {
+      this.step(grads);
       tf.dispose(grads);
     }
-    this.step(g);
-    tf.dispose(g);
     return value;
   }
 
@@ -110,16 +112,28 @@ export class AdamW {
   }
 }
 
-/** torch.nn.utils.clip_grad_norm_: scales all grads by min(1, maxNorm/(‖g‖₂ + 1e-6)). Returns new tensors. */
-export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
+/** ‖g‖₂ over every tensor of `grads` together (torch.nn.utils.clip_grad_norm_'s total_norm, p = 2). */
+export function globalGradNorm(grads: tf.NamedTensorMap): tf.Scalar {
   return tf.tidy(() => {
-    const names = Object.keys(grads);
-    const sq = names.map((n) => tf.sum(tf.square(grads[n])));
-    const norm = tf.sqrt(tf.addN(sq));
+    const sq = Object.values(grads).map((g) => tf.sum(tf.square(g)));
+    return (sq.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(sq))) as tf.Scalar;
+  });
+}
+
+/**
+ * torch.nn.utils.clip_grad_norm_(params, maxNorm): scales every gradient by min(1, maxNorm / (‖g‖₂ + 1e-6)), ‖g‖₂
+ * the global norm over all of them, so the clipped norm is ≤ maxNorm and gradients below it are left as they
+ * are (factor exactly 1). Returns new tensors and the pre-clip norm; the caller disposes both.
+ * `maxNorm` must be > 0 (callers treat 0 as "off" and skip the call).
+ */
+export function clipGradNorm(grads: tf.NamedTensorMap, maxNorm: number): { grads: tf.NamedTensorMap; norm: tf.Scalar } {
+  if (!(maxNorm > 0)) throw new Error(`clipGradNorm: maxNorm must be positive, got ${maxNorm}`);
+  return tf.tidy(() => {
+    const norm = globalGradNorm(grads);
     const coef = tf.minimum(1, tf.div(maxNorm, tf.add(norm, 1e-6)));
     const out: tf.NamedTensorMap = {};
-    for (const n of names) out[n] = tf.mul(grads[n], coef);
-    return out;
+    for (const [name, g] of Object.entries(grads)) out[name] = tf.mul(g, coef);
+    return { grads: out, norm };
   });
 }
 

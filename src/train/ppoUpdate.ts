@@ -79,7 +79,7 @@ export async function computeValuesAndLogProbs(
   policy: Policy,
   critic: Critic,
   buf: UpdateSamples,
-  cfg: FinetuneConfig,
+  cfg: Pick<FinetuneConfig, 'logprobBatchSize' | 'minLogprobDenoisingStd'>,
 ): Promise<{ values: Float32Array; nextValues: Float32Array; oldLogp: Float32Array }> {
   const N = buf.nSteps * buf.nEnvs;
   const P = policy.ppoStepsPerSample;
