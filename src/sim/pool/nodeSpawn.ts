@@ -35,12 +35,18 @@ export function nodeCores(): number | null {
 // Kept in a variable: a literal `new URL('./x', import.meta.url)` would make Vite copy the file into the app.
 const ENTRY = './nodeWorker.mjs';
 
+export interface NodeSpawnOptions {
+  /** Worker entry module (default nodeWorker.mjs next to this file); tests point it at fault-injecting fixtures. */
+  entry?: URL;
+}
+
 /** A spawn function for worker_threads; throws outside Node. */
-export function nodeSpawn(): SpawnPoolWorker {
+export function nodeSpawn(opts: NodeSpawnOptions = {}): SpawnPoolWorker {
   const node = nodeBuiltins();
   if (!node) throw new Error('nodeSpawn: worker_threads are not available here (not Node ≥ 20.16); pass a spawn function to the pool.');
+  const entry = opts.entry ?? new URL(ENTRY, import.meta.url);
   return (index) => {
-    const worker = new node.wt.Worker(new URL(ENTRY, import.meta.url), { name: `dppo-sim-${index}`, stdout: false, stderr: false });
+    const worker = new node.wt.Worker(entry, { name: `dppo-sim-${index}` });
     worker.unref(); // held only while a request is in flight (PoolEndpoint.hold)
     let terminating = false;
     const endpoint: PoolEndpoint = {
