@@ -44,9 +44,10 @@ export async function main(argv: string[]): Promise<number> {
     await entry.run(parseCli(rest), out);
     return 0;
   } catch (err) {
-    const message = err instanceof UserError ? err.message : err instanceof Error ? `${err.message}` : String(err);
-    out.error(message);
-    if (!(err instanceof UserError) && err instanceof Error && process.env.DPPO_DEBUG) process.stderr.write(`${err.stack}\n`);
+    out.error(err instanceof Error ? err.message : String(err));
+    // A UserError says what to change in its message; anything else (InternalError, a plain Error) is a bug, so
+    // its stack goes to stderr (stdout keeps the one-JSON-object-per-line contract).
+    if (!(err instanceof UserError) && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
 }

@@ -5,7 +5,7 @@
  *   normalization.npz  obs_min, obs_max [Do], action_min, action_max [Da]
  * Bytes in, bytes out (Uint8Array): the CLI writes files, the browser reads dropped files.
  */
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 import { Normalizer } from '../policy/normalizer';
 import type { EpisodeDataset } from './episodes';
 import { validateEpisodeDataset } from './episodes';
@@ -43,7 +43,7 @@ const NORM_KEYS = ['obs_min', 'obs_max', 'action_min', 'action_max'] as const;
 export function saveDppoNpz(raw: RawTrajectories, normalizer: Normalizer, opts: { compress?: boolean } = {}): DppoNpzFiles {
   const T = raw.states.length / raw.obsDim;
   if (normalizer.obsDim !== raw.obsDim || normalizer.actionDim !== raw.actDim) {
-    throw new UserError(`Normalizer dims (${normalizer.obsDim}, ${normalizer.actionDim}) do not match the data (${raw.obsDim}, ${raw.actDim}).`);
+    throw new InternalError(`Normalizer dims (${normalizer.obsDim}, ${normalizer.actionDim}) do not match the data (${raw.obsDim}, ${raw.actDim}).`);
   }
   const arrays: Record<string, NpyArray> = {
     states: npyArray('float32', [T, raw.obsDim], normalizer.normalizeObs(raw.states)),

@@ -4,7 +4,7 @@
  * Supported dtypes: float32, float64, int64, int32, bool, uint8, little-endian. Anything else — big-endian,
  * Fortran order, structured or object dtypes — is refused with a UserError that says so.
  */
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 
 export type NpyDtype = 'float32' | 'float64' | 'int64' | 'int32' | 'bool' | 'uint8';
 export type NpyData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -51,14 +51,14 @@ export function shapeSize(shape: readonly number[]): number {
 /** An NpyArray after checking that data length and dtype agree with the shape. */
 export function npyArray(dtype: NpyDtype, shape: number[], data: NpyData): NpyArray {
   const expected = shapeSize(shape);
-  if (data.length !== expected) throw new UserError(`Array of shape (${shape.join(', ')}) needs ${expected} values, got ${data.length}.`);
+  if (data.length !== expected) throw new InternalError(`Array of shape (${shape.join(', ')}) needs ${expected} values, got ${data.length}.`);
   const ok =
     (dtype === 'float32' && data instanceof Float32Array) ||
     (dtype === 'float64' && data instanceof Float64Array) ||
     (dtype === 'int64' && data instanceof BigInt64Array) ||
     (dtype === 'int32' && data instanceof Int32Array) ||
     ((dtype === 'bool' || dtype === 'uint8') && data instanceof Uint8Array);
-  if (!ok) throw new UserError(`Array data of type ${data.constructor.name} does not match dtype ${dtype}.`);
+  if (!ok) throw new InternalError(`Array data of type ${data.constructor.name} does not match dtype ${dtype}.`);
   return { dtype, shape, data };
 }
 

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/rng';
-import { UserError } from '../core/errors';
+import { InternalError } from '../core/errors';
 import { makeVariable, mish, uniformInit, type Param } from './nn';
 
 /** The layers that own a matMul kernel. */
@@ -115,7 +115,7 @@ export class ConvTranspose1d {
     readonly stride = 1,
     readonly padding = 0,
   ) {
-    if (padding > kernelSize - 1) throw new UserError(`ConvTranspose1d padding ${padding} must be at most kernel size − 1 (${kernelSize - 1}).`);
+    if (padding > kernelSize - 1) throw new InternalError(`ConvTranspose1d padding ${padding} must be at most kernel size − 1 (${kernelSize - 1}).`);
     // PyTorch computes fanIn from weight.size(1) = O for transposed convs: bound 1/√(O·k).
     const fanIn = outChannels * kernelSize;
     const shape = [inChannels, outChannels, kernelSize];
@@ -170,7 +170,7 @@ export class GroupNorm {
     readonly eps: number,
   ) {
     if (!Number.isInteger(groups) || groups < 1 || channels % groups !== 0) {
-      throw new UserError(`GroupNorm: ${channels} channels cannot be split into ${groups} groups (nGroups must divide every channel count).`);
+      throw new InternalError(`GroupNorm: ${channels} channels cannot be split into ${groups} groups (nGroups must divide every channel count).`);
     }
     this.weight = makeVariable(`${key}.weight`, tf.ones([channels]));
     this.bias = makeVariable(`${key}.bias`, tf.zeros([channels]));

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CriticConfig } from '../config/model';
-import { UserError } from '../core/errors';
+import { InternalError } from '../core/errors';
 import type { Rng } from '../core/rng';
 import { disposeParams, exportParams, loadParams, makeMlpHead, type MlpHead, type NamedWeights } from './nn';
 import type { Critic } from './types';
@@ -26,7 +26,7 @@ export class CriticObs implements Critic {
   /** obs [B, To·Do] → V [B]. */
   value(obs: tf.Tensor2D): tf.Tensor1D {
     const want = this.config.condSteps * this.config.obsDim;
-    if (obs.shape[1] !== want) throw new UserError(`Critic expected observations [B, ${want}], got [${obs.shape.join(', ')}].`);
+    if (obs.shape[1] !== want) throw new InternalError(`Critic expected observations [B, ${want}], got [${obs.shape.join(', ')}].`);
     return tf.tidy(() => tf.reshape(this.net.apply(obs), [-1]) as tf.Tensor1D);
   }
 

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionConfig, DiffusionMlpConfig, DiffusionUnetConfig } from '../config/model';
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 import { Rng } from '../core/rng';
 import { copyParams, exportParams, loadParams, type NamedWeights } from './nn';
 import type { DenoiserNet } from './denoiser';
@@ -140,10 +140,10 @@ export class DiffusionPolicy<Net extends DenoiserNet = DenoiserNet> implements P
     this.checkObs(obs);
     const net = this.ft ?? this.base;
     const K1 = this.ftSteps;
-    if (K1 < 1) throw new UserError('logProb needs fine-tuned steps: call prepareFinetune(K′) first.');
+    if (K1 < 1) throw new InternalError('logProb needs fine-tuned steps: call prepareFinetune(K′) first.');
     const { horizonSteps: Ta, actionDim: Da } = this.config;
     const actSteps = opts.actSteps;
-    if (actSteps < 1 || actSteps > Ta) throw new UserError(`actSteps must be in [1, ${Ta}]; got ${actSteps}.`);
+    if (actSteps < 1 || actSteps > Ta) throw new InternalError(`actSteps must be in [1, ${Ta}]; got ${actSteps}.`);
     const plan = this.plan(false);
     const items = plan.slice(plan.length - K1);
     // Per-item constants, one row per fine-tuned step i: sr, srm1, c1, c2, 1/(2·std²), log std.
@@ -200,7 +200,7 @@ export class DiffusionPolicy<Net extends DenoiserNet = DenoiserNet> implements P
   }
 
   trainableVariables(): tf.Variable[] {
-    if (this.ft === null) throw new UserError('The diffusion policy has no fine-tuned actor yet: call prepareFinetune(K′) first.');
+    if (this.ft === null) throw new InternalError('The diffusion policy has no fine-tuned actor yet: call prepareFinetune(K′) first.');
     return this.ft.variables();
   }
 
@@ -228,7 +228,7 @@ export class DiffusionPolicy<Net extends DenoiserNet = DenoiserNet> implements P
     const hasActor = [...weights.keys()].some((k) => k.startsWith('actor.'));
     loadParams(this.base.params(), weights, hasActor ? 'actor.' : 'network.');
     if (DiffusionPolicy.hasFinetunedActor(weights)) {
-      if (this.ft === null) throw new UserError('These weights include a fine-tuned actor (actor_ft.*): call prepareFinetune(K′) before loading them.');
+      if (this.ft === null) throw new InternalError('These weights include a fine-tuned actor (actor_ft.*): call prepareFinetune(K′) before loading them.');
       loadParams(this.ft.params(), weights, 'actor_ft.');
     } else if (this.ft !== null) {
       copyParams(this.base.params(), this.ft.params());
@@ -244,7 +244,7 @@ export class DiffusionPolicy<Net extends DenoiserNet = DenoiserNet> implements P
   private checkObs(obs: tf.Tensor2D): void {
     const want = this.base.obsFlat;
     if (obs.shape.length !== 2 || obs.shape[1] !== want) {
-      throw new UserError(`Expected observations [B, ${want}], got [${obs.shape.join(', ')}].`);
+      throw new InternalError(`Expected observations [B, ${want}], got [${obs.shape.join(', ')}].`);
     }
   }
 }

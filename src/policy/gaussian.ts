@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GaussianMlpConfig } from '../config/model';
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 import type { Rng } from '../core/rng';
 import { makeMlpHead, makeVariable, type MlpHead, type Param } from './nn';
 import { NetworkParamsPolicy } from './networkParams';
@@ -76,7 +76,7 @@ export class GaussianMlpPolicy extends NetworkParamsPolicy implements Policy {
   }
 
   private checkObs(obs: tf.Tensor2D): void {
-    if (obs.shape[1] !== this.obsFlat) throw new UserError(`Gaussian policy expected observations [B, ${this.obsFlat}], got [${obs.shape.join(', ')}].`);
+    if (obs.shape[1] !== this.obsFlat) throw new InternalError(`Gaussian policy expected observations [B, ${this.obsFlat}], got [${obs.shape.join(', ')}].`);
   }
 
   /** obs [B, To·Do] → tanh mean [B, Ta, Da]. */

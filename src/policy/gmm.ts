@@ -25,7 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GmmMlpConfig } from '../config/model';
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 import type { Rng } from '../core/rng';
 import { LOGPROB_MAX, LOGPROB_MIN, checkStdConfig, normalLogDensity } from './gaussian';
 import { makeMlpHead, makeVariable, type MlpHead, type Param } from './nn';
@@ -80,7 +80,7 @@ export class GmmMlpPolicy extends NetworkParamsPolicy implements Policy {
 
   /** obs [B, To·Do] → the mixture parameters (see GmmParams). */
   mixture(obs: tf.Tensor2D): GmmParams {
-    if (obs.shape[1] !== this.obsFlat) throw new UserError(`GMM policy expected observations [B, ${this.obsFlat}], got [${obs.shape.join(', ')}].`);
+    if (obs.shape[1] !== this.obsFlat) throw new InternalError(`GMM policy expected observations [B, ${this.obsFlat}], got [${obs.shape.join(', ')}].`);
     const { horizonSteps: Ta, actionDim: Da, numModes: Km } = this.config;
     return tf.tidy(() => ({
       means: tf.reshape(tf.tanh(this.meanNet.apply(obs)), [-1, Km, Ta, Da]) as tf.Tensor4D,
@@ -123,7 +123,7 @@ export class GmmMlpPolicy extends NetworkParamsPolicy implements Policy {
    */
   normalisedLogDensity(obs: tf.Tensor2D, actions: tf.Tensor3D, rows: number): tf.Tensor1D {
     const { horizonSteps: Ta, actionDim: Da } = this.config;
-    if (!(Number.isInteger(rows) && rows >= 1 && rows <= Ta)) throw new UserError(`actSteps must be in [1, ${Ta}]; got ${rows}.`);
+    if (!(Number.isInteger(rows) && rows >= 1 && rows <= Ta)) throw new InternalError(`actSteps must be in [1, ${Ta}]; got ${rows}.`);
     return tf.tidy(() => {
       const { means, logStd, logWeights } = this.mixture(obs);
       const x = tf.expandDims(tf.slice(actions, [0, 0, 0], [-1, rows, Da]), 1);

@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation } from '../config/model';
 import type { Rng } from '../core/rng';
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 
 /** Weights by DPPO/PyTorch key, in PyTorch layout (Linear weight [out, in]). */
 export type NamedWeights = Map<string, { shape: number[]; data: Float32Array }>;
@@ -208,7 +208,7 @@ export class MLP {
     readonly activation: Activation,
     rng: Rng,
   ) {
-    if (dims.length < 2) throw new UserError(`MLP needs at least two widths; got [${dims.join(', ')}].`);
+    if (dims.length < 2) throw new InternalError(`MLP needs at least two widths; got [${dims.join(', ')}].`);
     const p = key === '' ? '' : `${key}.`;
     for (let i = 0; i + 1 < dims.length; i++) this.layers.push(new Linear(`${p}moduleList.${i}.linear_1`, dims[i], dims[i + 1], rng));
   }

@@ -2,7 +2,7 @@
  * Min–max normalisation to [-1, 1] (spec/dppo-reference.md §6.2), saved with the weights.
  * Forward: x_n = 2·(x − min)/(max − min + 1e-6) − 1. Inverse (actions): a = (a_n + 1)/2·(max − min) + min.
  */
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 
 export interface NormalizationStats {
   obsMin: Float32Array;
@@ -58,7 +58,7 @@ export class Normalizer {
 }
 
 function minMax(x: Float32Array, dim: number, what: string): { obsMin: Float32Array; obsMax: Float32Array } {
-  if (x.length === 0 || x.length % dim !== 0) throw new UserError(`Cannot fit ${what} normalisation: ${x.length} values is not a multiple of ${dim}.`);
+  if (x.length === 0 || x.length % dim !== 0) throw new InternalError(`Cannot fit ${what} normalisation: ${x.length} values is not a multiple of ${dim}.`);
   const lo = new Float32Array(dim).fill(Infinity);
   const hi = new Float32Array(dim).fill(-Infinity);
   for (let i = 0; i < x.length; i++) {

@@ -8,7 +8,7 @@
  * truncation (time-out) is NOT terminal, so the bootstrap V(s_{t+1}) is kept — with auto-reset that value
  * belongs to the next episode's first obs, exactly as in the reference.
  */
-import { UserError } from '../core/errors';
+import { InternalError } from '../core/errors';
 
 export interface GaeInput {
   /** Scaled chunk rewards [T, n]. */
@@ -42,7 +42,7 @@ export function computeGae(input: GaeInput): GaeOutput {
   const { rewards, values, nextValue, terminated, gamma, lambda, rewardScaleConst } = input;
   const n = nextValue.length;
   if (n === 0 || rewards.length % n !== 0 || values.length !== rewards.length || terminated.length !== rewards.length) {
-    throw new UserError(
+    throw new InternalError(
       `GAE expects rewards, values and terminated of shape [nSteps, nEnvs] and nextValue [nEnvs]; got ${rewards.length}, ${values.length}, ${terminated.length} and ${n} values.`,
     );
   }

@@ -11,7 +11,7 @@
  * Reference quirk reproduced: an episode is counted only when e − s > 1, i.e. one-chunk-step episodes are
  * dropped (DPPO `train_ppo_diffusion_agent.py`: `if end - start > 1`). §4.2 does not mention it.
  */
-import { UserError } from '../core/errors';
+import { InternalError } from '../core/errors';
 
 export interface EpisodeMetricsInput {
   /** Raw (unscaled) chunk rewards [T, n]: each is the sum over the executed act_steps sub-steps. */
@@ -54,7 +54,7 @@ export interface EpisodeMetrics {
 export function episodeMetrics(input: EpisodeMetricsInput): EpisodeMetrics {
   const { rewards, firsts, nEnvs: n } = input;
   if (n < 1 || rewards.length % n !== 0 || firsts.length !== rewards.length + n) {
-    throw new UserError(
+    throw new InternalError(
       `Episode metrics expect rewards [nSteps, ${n}] and firsts [nSteps+1, ${n}]; got ${rewards.length} and ${firsts.length} values.`,
     );
   }

@@ -8,7 +8,7 @@
  * to [−5, 2], first act_steps rows, mean over (Ta_exec, Da); spec §2.8), as Policy.logProb returns them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 
 /**
  * Clip coefficient ε_i for each denoising index i = 0 … K′−1 (spec §4.6 step 5):
@@ -67,14 +67,14 @@ export function prepareMinibatch(
   gammaDenoising: number,
 ): { advantages: Float32Array; clipCoef: Float32Array } {
   if (stepIndex.length !== advantages.length) {
-    throw new UserError(`prepareMinibatch: ${advantages.length} advantages but ${stepIndex.length} step indices.`);
+    throw new InternalError(`prepareMinibatch: ${advantages.length} advantages but ${stepIndex.length} step indices.`);
   }
   const kPrime = clipByIndex.length;
   const adv = normalizeAdvantages(advantages);
   const clipCoef = new Float32Array(adv.length);
   for (let k = 0; k < adv.length; k++) {
     const i = stepIndex[k];
-    if (i < 0 || i >= kPrime) throw new UserError(`Denoising index ${i} is outside [0, ${kPrime}).`);
+    if (i < 0 || i >= kPrime) throw new InternalError(`Denoising index ${i} is outside [0, ${kPrime}).`);
     adv[k] *= denoisingDiscount(i, kPrime, gammaDenoising);
     clipCoef[k] = clipByIndex[i];
   }
@@ -151,7 +151,7 @@ export function ppoLoss(input: PpoLossInput): PpoLossOutput {
  */
 export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<number>): number {
   const n = returns.length;
-  if (values.length !== n) throw new UserError(`explainedVariance: ${values.length} values but ${n} returns.`);
+  if (values.length !== n) throw new InternalError(`explainedVariance: ${values.length} values but ${n} returns.`);
   if (n === 0) return NaN;
   const variance = (f: (k: number) => number): number => {
     let s = 0;

@@ -8,7 +8,7 @@
  * iterations; the running variance of all R_t (pooled over envs) sets the reward scale. Rewards are
  * divided by sqrt(var + ε) and clipped to ±clip; the mean is NOT subtracted.
  */
-import { UserError } from '../core/errors';
+import { InternalError, UserError } from '../core/errors';
 
 export interface RunningRewardScalerOptions {
   /** The scaler's own discount γ_s (0.99 in every config; independent of train.gamma). */
@@ -84,7 +84,7 @@ export class RunningRewardScaler {
   scale(rewards: Float32Array, firsts: Uint8Array): Float32Array {
     const n = this.nEnvs;
     if (rewards.length % n !== 0 || firsts.length !== rewards.length) {
-      throw new UserError(`Reward scaler expects rewards and firsts of shape [nSteps, ${n}]; got ${rewards.length} and ${firsts.length} values.`);
+      throw new InternalError(`Reward scaler expects rewards and firsts of shape [nSteps, ${n}]; got ${rewards.length} and ${firsts.length} values.`);
     }
     const T = rewards.length / n;
     const rets = new Float64Array(T * n);
