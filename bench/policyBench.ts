@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionMlpConfig } from '../src/config/model';
 import { criticConfigFor } from '../src/config/model';
-import { avoidDiffusionActor } from '../src/config/presets/avoid';
+import { actorConfigFor } from '../src/sim/registry';
 import { Rng } from '../src/core/rng';
 import { AdamW } from '../src/policy/adamw';
 import { CriticObs } from '../src/policy/critic';
@@ -19,15 +19,13 @@ import { DiffusionMlpPolicy } from '../src/policy/diffusion';
 import { initTf, type BackendName } from '../src/policy/tfSetup';
 import { timeXnnpackMatMul, wasmKernelsLabel } from '../src/policy/wasmKernels';
 
-export type BenchTask = 'hopper' | 'avoid';
-
-/** Hopper actor (spec §3.6): obs 11, act 3, Ta 4, time 16, [512]×3 ReLU residual, K 20. */
-export function hopperDiffusionActor(): DiffusionMlpConfig {
-  return { ...avoidDiffusionActor(), obsDim: 11, actionDim: 3 };
-}
+/** A registered task id: the bench uses that task's diffusion-mlp network (spec §3.6). */
+export type BenchTask = string;
 
 function actorFor(task: BenchTask): DiffusionMlpConfig {
-  return task === 'avoid' ? avoidDiffusionActor() : hopperDiffusionActor();
+  const cfg = actorConfigFor(task, 'diffusion-mlp');
+  if (cfg.kind !== 'diffusion-mlp') throw new Error(`${task}'s diffusion-mlp network has kind ${cfg.kind}`);
+  return cfg;
 }
 
 function median(xs: number[]): number {

@@ -4,6 +4,8 @@
  */
 import { backendFailed, backendReported, loadBackendChoice, setSimStatus, useApp } from '../state/app';
 import { setClients, type Clients } from '../state/clients';
+import { useExperiment } from '../state/experiment';
+import { viewerSceneFor } from '../state/taskCatalog';
 import { SimClient } from '../workers/simClient';
 import { TrainClient } from '../workers/trainClient';
 
@@ -34,8 +36,8 @@ export function boot(): Clients {
     else if (res.type === 'error' && res.runId === null && res.requestId === undefined && useApp.getState().backend.pending) backendFailed(res.message);
   });
 
-  // Alive on arrival (ux.md): the Avoid task of the default experiment moves at once.
-  sim.load('avoid', 0);
+  // Alive on arrival (ux.md): the task of the experiment in the URL (or the default one) moves at once.
+  sim.load(viewerSceneFor(useExperiment.getState().task), 0);
   const clients = { sim, train };
   setClients(clients);
   return clients;

@@ -3,11 +3,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors';
-import { isBuiltin, resolveBuiltin } from '../data/builtins';
+import { isBuiltin, resolveBuiltin } from '../sim/registry';
 import { decodeCheckpoint, type Checkpoint } from '../policy/checkpoint';
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
+
+/** Version of the installed `@mujoco/mujoco` package (read from its package.json, not assumed). */
+export const MUJOCO_PACKAGE_VERSION: string = (() => {
+  try {
+    const path = join(PACKAGE_ROOT, 'node_modules', '@mujoco', 'mujoco', 'package.json');
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
 
 /** Reads a file or a bundled asset's bytes; clear error when missing. */
 export function readAsset(ref: string): Uint8Array {

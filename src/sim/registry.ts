@@ -3,6 +3,7 @@
  * under `tasks/`. Adding a family = its folder + one line in FAMILIES. Generic code finds everything about
  * a task (spec, env factory, presets, networks, views, bundled assets) through the functions below.
  */
+import type { ActorConfig } from '../config/model';
 import { UserError } from '../core/errors';
 import { avoidFamily } from './tasks/avoid';
 import { twoGoalsFamily } from './tasks/twoGoals';
@@ -64,4 +65,36 @@ function entry(id: string): { family: TaskFamily; info: TaskInfo } {
   const e = byId.get(id);
   if (!e) throw new UserError(`Unknown task "${id}": use one of ${taskIds().join(', ')}.`);
   return e;
+}
+
+/** True for `builtin:<task>/<name>` references to bundled files. */
+export function isBuiltin(ref: string): boolean {
+  return ref.startsWith('builtin:');
+}
+
+/** `builtin:<task>/<name>` → its bundled file; a UserError listing the valid names otherwise. */
+export function resolveBuiltin(ref: string): BundledAsset {
+  const all = [...bundledCheckpoints(), ...bundledDatasets()];
+  const hit = all.find((a) => a.id === ref);
+  if (!hit) throw new UserError(`Unknown bundled asset "${ref}"; available: ${all.filter((a) => a.kind !== 'normalization').map((a) => a.id).join(', ')}.`);
+  return hit;
+}
+
+/** The bundled pre-trained checkpoint of a task for an algorithm (`builtin:<task>/<policy>`). */
+export function defaultCheckpointFor(task: string, algo: 'dppo' | 'gaussian' | 'gmm'): string {
+  const name = algo === 'dppo' ? 'diffusion-mlp' : algo === 'gaussian' ? 'gaussian-mlp' : 'gmm-mlp';
+  return `builtin:${task}/${name}`;
+}
+
+/** Policy kinds every task can pre-train (sizes from the task's family, spec §3.6). */
+export const PRETRAIN_POLICY_KINDS = ['diffusion-mlp', 'gaussian-mlp', 'gmm-mlp'] as const;
+export type PretrainPolicyKind = (typeof PRETRAIN_POLICY_KINDS)[number];
+
+/** The actor configuration a task pre-trains for a policy kind; a UserError naming the kinds otherwise. */
+export function actorConfigFor(task: string, kind: string): ActorConfig {
+  const networks = taskFamily(task).networks;
+  if (!(PRETRAIN_POLICY_KINDS as readonly string[]).includes(kind)) {
+    throw new UserError(`Pre-training supports ${PRETRAIN_POLICY_KINDS.join(', ')}, not "${kind}".`);
+  }
+  return networks[kind as PretrainPolicyKind]();
 }

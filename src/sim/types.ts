@@ -257,6 +257,10 @@ export interface TaskFamily {
   needsMujoco: boolean;
   /** A new env of one of the family's tasks (the caller owns and disposes it). */
   createEnv(taskId: TaskId, ctx: EnvContext): Env;
+  /** Optional: the MJCF text a task's env compiles (for native-MuJoCo benchmarks and parity checks). */
+  mjcf?(taskId: TaskId): string;
+  /** Optional: MuJoCo steps per env step of a task (Gym: 4, 4, 5), with `mjcf` for native benchmarks. */
+  frameSkip?(taskId: TaskId): number;
   presets: Record<PresetName, PresetFn>;
   networks: TaskNetworks;
   trajectory: TrajectoryView | null;

@@ -6,13 +6,13 @@
  */
 import { create } from 'zustand';
 import { FINETUNE_KEYS, resolveFinetuneConfig, type Algo, type FinetuneConfig } from '../config/finetune';
-import { AVOID_PRESETS, AVOID_TASKS, type AvoidTaskId, type PresetName } from '../config/presets/avoid';
+import { defaultTask, isTaskId, PRESET_NAMES, taskListings, taskPreset, type PresetName, type TaskId } from './taskCatalog';
 
 export type OverrideValue = number | boolean;
 export type Overrides = Partial<Record<keyof FinetuneConfig, OverrideValue>>;
 
 export interface ExperimentSettings {
-  task: AvoidTaskId;
+  task: TaskId;
   algo: Algo;
   preset: PresetName;
   seed: number;
@@ -22,19 +22,19 @@ export interface ExperimentSettings {
 export const ALGOS: readonly Algo[] = ['dppo', 'gaussian', 'gmm'];
 export const ALGO_LABELS: Record<Algo, string> = { dppo: 'DPPO', gaussian: 'Gaussian-PPO', gmm: 'GMM-PPO' };
 export const ALGO_SHORT: Record<Algo, string> = { dppo: 'DPPO', gaussian: 'Gaussian', gmm: 'GMM' };
-export const PRESETS = Object.keys(AVOID_PRESETS) as PresetName[];
+export const PRESETS: readonly PresetName[] = PRESET_NAMES;
 /** Keys chosen by their own controls, never overrides. */
 const FIXED_KEYS = new Set<string>(['task', 'algo', 'seed']);
 
-export const DEFAULT_SETTINGS: ExperimentSettings = { task: 'avoid-m2', algo: 'dppo', preset: 'laptop', seed: 0, overrides: {} };
+export const DEFAULT_SETTINGS: ExperimentSettings = { task: defaultTask(), algo: 'dppo', preset: 'laptop', seed: 0, overrides: {} };
 
 export function presetConfig(s: Pick<ExperimentSettings, 'task' | 'algo' | 'preset' | 'seed'>): FinetuneConfig {
-  return AVOID_PRESETS[s.preset](s.task, s.algo, s.seed);
+  return taskPreset(s.task, s.preset)(s.task, s.algo, s.seed);
 }
 
-/** The reference (D3IL, spec §4.8) configuration for the same task/algorithm, for the hover hints. */
+/** The reference (spec §4.8) configuration for the same task/algorithm, for the hover hints. */
 export function referenceConfig(s: Pick<ExperimentSettings, 'task' | 'algo' | 'seed'>): FinetuneConfig {
-  return AVOID_PRESETS.reference(s.task, s.algo, s.seed);
+  return taskPreset(s.task, 'reference')(s.task, s.algo, s.seed);
 }
 
 /** Full validated config; throws UserError with the offending key. */
@@ -49,8 +49,8 @@ export function parseExperimentQuery(query: string): { settings: ExperimentSetti
   const s: ExperimentSettings = { ...DEFAULT_SETTINGS, overrides: {} };
   const task = params.get('task');
   if (task !== null) {
-    if ((AVOID_TASKS as readonly string[]).includes(task)) s.task = task as AvoidTaskId;
-    else problems.push(`task "${task}" is not one of ${AVOID_TASKS.join(', ')}`);
+    if (isTaskId(task)) s.task = task;
+    else problems.push(`task "${task}" is not one of ${taskListings().map((t) => t.id).join(', ')}`);
   }
   const algo = params.get('algo');
   if (algo !== null) {
@@ -59,7 +59,7 @@ export function parseExperimentQuery(query: string): { settings: ExperimentSetti
   }
   const preset = params.get('preset');
   if (preset !== null) {
-    if ((PRESETS as string[]).includes(preset)) s.preset = preset as PresetName;
+    if ((PRESETS as readonly string[]).includes(preset)) s.preset = preset as PresetName;
     else problems.push(`preset "${preset}" is not one of ${PRESETS.join(', ')}`);
   }
   const seed = params.get('seed');

@@ -8,7 +8,7 @@
  */
 import { create } from 'zustand';
 import type { Algo } from '../config/finetune';
-import { defaultCheckpointFor } from '../data/builtins';
+import { defaultCheckpointFor } from '../sim/registry';
 import type { PretrainPolicyKind, TrainResponse } from '../workers/protocol';
 import { listenTrain, trainPort } from './trainPort';
 

@@ -1,31 +1,22 @@
 /**
  * A pre-training job inside the train worker (the browser twin of `dppo pretrain`, cli/commands/pretrain.ts):
- * behaviour cloning of an Avoid-sized policy on a bundled demo dataset (spec/dppo-reference.md §6.5), then
+ * behaviour cloning of the task's policy network on a bundled demo dataset (spec/dppo-reference.md §6.5), then
  * the EMA checkpoint is kept in the worker as `session:<runId>` for fine-tuning and the inspector.
  */
-import type { ActorConfig } from '../config/model';
-import { avoidDiffusionActor, avoidGaussianActor, avoidGmmActor } from '../config/presets/avoid';
 import { UserError } from '../core/errors';
+import { actorConfigFor } from '../sim/registry';
 import type { RunControl, TrainEventSink } from '../train/events';
 import { BC_DEFAULTS, pretrainBc } from '../train/pretrainBc';
-import type { PretrainPolicyKind, TrainRequest } from './protocol';
+import type { TrainRequest } from './protocol';
 import { keepSessionCheckpoint, loadBuiltinDataset } from './runAssets';
 
 export type PretrainRequest = Extract<TrainRequest, { type: 'start-pretrain' }>;
 
-const ACTORS: Record<PretrainPolicyKind, () => ActorConfig> = {
-  'diffusion-mlp': avoidDiffusionActor,
-  'gaussian-mlp': avoidGaussianActor,
-  'gmm-mlp': avoidGmmActor,
-};
-
 /** Runs the job to its end, emitting progress/pretrain-epoch events and a closing 'done'. Throws on failure. */
 export async function runPretrainJob(msg: PretrainRequest, emit: TrainEventSink, control: RunControl): Promise<void> {
-  const make = ACTORS[msg.policy];
-  if (!make) throw new UserError(`Pre-training supports ${Object.keys(ACTORS).join(', ')}, not "${String(msg.policy)}".`);
+  const actorConfig = actorConfigFor(msg.task, msg.policy);
   const epochs = Math.floor(msg.epochs);
   if (!(epochs >= 1)) throw new UserError(`Pre-training needs at least 1 epoch (got ${msg.epochs}).`);
-  const actorConfig = make();
   const dataRef = msg.dataset ?? `builtin:${msg.task}/train`;
   emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: `loading ${dataRef}` });
   const ds = await loadBuiltinDataset(dataRef);

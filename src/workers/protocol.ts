@@ -5,6 +5,7 @@
 import type { FinetuneConfig } from '../config/finetune';
 import type { TrainEvent } from '../train/events';
 import type { SceneDesc } from '../sim/sceneDesc';
+import type { PretrainPolicyKind } from '../sim/registry';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -43,8 +44,8 @@ export type InspectMode = 'exploration' | 'eval';
 /** Which policy an inspector request samples: the pre-trained (frozen base) or the current fine-tuned one. */
 export type PolicyRef = 'pretrained' | 'current';
 
-/** Policy kinds the workbench can pre-train from demos (Avoid presets, config/presets/avoid.ts). */
-export type PretrainPolicyKind = 'diffusion-mlp' | 'gaussian-mlp' | 'gmm-mlp';
+/** Policy kinds the workbench can pre-train from demos (sizes from the task family, sim/registry.ts). */
+export type { PretrainPolicyKind } from '../sim/registry';
 
 export type TrainRequest =
   | { type: 'init'; version: number; backend: BackendName | 'auto' }

@@ -7,7 +7,7 @@
  * a page reload forgets them.
  */
 import { UserError } from '../core/errors';
-import { isBuiltin, resolveBuiltin } from '../data/builtins';
+import { isBuiltin, resolveBuiltin } from '../sim/registry';
 import { loadDppoNpz } from '../data/dppoNpz';
 import type { EpisodeDataset } from '../data/episodes';
 import { decodeCheckpoint, type Checkpoint } from '../policy/checkpoint';

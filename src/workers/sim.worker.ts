@@ -45,7 +45,7 @@ function tick(): void {
   }
 }
 
-async function load(name: 'avoid' | 'demo', seed: number): Promise<void> {
+async function load(name: string, seed: number): Promise<void> {
   const mj = await loadMujoco();
   scene?.dispose();
   scene = null;

@@ -37,8 +37,8 @@ export class SimClient {
     };
   }
 
-  /** Loads a scene (replacing the current one); it starts playing. */
-  load(scene: 'avoid' | 'demo', seed = 0): void {
+  /** Loads a scene, 'demo' or a task id (replacing the current one); it starts playing. */
+  load(scene: string, seed = 0): void {
     this.send({ type: 'load', version: PROTOCOL_VERSION, scene, seed });
     if (!this.playing) {
       this.playing = true;

@@ -244,7 +244,7 @@ describe('trainRuns: pre-training from the bundled demos', () => {
 
   it('fine-tunes Avoid from the session checkpoint, then releases it all for the next job', async () => {
     const rec = recorder();
-    const config = resolveFinetuneConfig(avoidReferencePreset('avoid-m2', 'dppo', 0), { nEnvs: 2, nSteps: 2, batchSize: 20, updateEpochs: 1, nTrainItr: 1 });
+    const config = resolveFinetuneConfig(taskFamily('avoid-m2').presets.reference('avoid-m2', 'dppo', 0), { nEnvs: 2, nSteps: 2, batchSize: 20, updateEpochs: 1, nTrainItr: 1 });
     handleRunMessage({ type: 'start-finetune', runId: 'f1', config, checkpoint: 'session:p1' }, rec.post);
     const done = await rec.until(isEvent('f1', 'done'), 90_000);
     expect(done).toMatchObject({ event: { summary: { itr: 1, stopped: false } } });

@@ -5,7 +5,7 @@
 import { avoidLaptopPreset } from '../../config/presets/avoid';
 import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
 import { UserError } from '../../core/errors';
-import { defaultCheckpointFor } from '../../data/builtins';
+import { defaultCheckpointFor } from '../../sim/registry';
 import { initTf, type BackendName } from '../../policy/tfSetup';
 import { setDirectChainMode } from '../../policy/wasmKernels';
 import { finetunePpo } from '../../train/finetunePpo';

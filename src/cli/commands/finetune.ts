@@ -2,25 +2,24 @@
 import { writeFileSync } from 'node:fs';
 import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
 import { criticConfigFor } from '../../config/model';
-import { AVOID_PRESETS, type PresetName } from '../../config/presets/avoid';
 import { UserError } from '../../core/errors';
-import { defaultCheckpointFor } from '../../data/builtins';
+import { defaultCheckpointFor, taskFamily } from '../../sim/registry';
+import type { PresetName } from '../../sim/types';
 import { encodeCheckpoint } from '../../policy/checkpoint';
 import { initTf } from '../../policy/tfSetup';
 import { finetunePpo } from '../../train/finetunePpo';
-import { taskSpec } from '../../sim/registry';
 import type { Parsed } from '../args';
 import { loadCheckpointRef } from '../assets';
 import type { Output } from '../output';
 
 export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
   const task = p.str('task');
-  taskSpec(task);
+  const presets = taskFamily(task).presets;
   const algo = p.str('algo', 'dppo') as Algo;
   if (!['dppo', 'gaussian', 'gmm'].includes(algo)) throw new UserError(`--algo must be dppo, gaussian or gmm, got "${algo}"`);
   const presetName = p.str('preset', 'laptop') as PresetName;
-  const preset = AVOID_PRESETS[presetName];
-  if (!preset) throw new UserError(`--preset must be one of ${Object.keys(AVOID_PRESETS).join(', ')}, got "${presetName}"`);
+  const preset = Object.prototype.hasOwnProperty.call(presets, presetName) ? presets[presetName] : undefined;
+  if (!preset) throw new UserError(`--preset must be one of ${Object.keys(presets).join(', ')}, got "${presetName}"`);
   const overrides: Record<string, unknown> = { ...p.sets };
   if (p.opts.has('iters')) overrides.nTrainItr = p.num('iters');
   const config = resolveFinetuneConfig(preset(task, algo, p.num('seed', 0)), overrides);

@@ -2,11 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { BUILTIN_CHECKPOINTS, BUILTIN_DATASETS } from '../../data/builtins';
 import { initTf } from '../../policy/tfSetup';
 import { wasmKernelsLabel } from '../../policy/wasmKernels';
 import { loadMujoco } from '../../sim/mujoco';
-import { TASK_IDS } from '../../sim/registry';
+import { MUJOCO_PACKAGE_VERSION } from '../assets';
+import { bundledCheckpoints, bundledDatasets, taskIds } from '../../sim/registry';
 import type { Parsed } from '../args';
 import { PACKAGE_ROOT, PUBLIC_DIR } from '../assets';
 import type { Output } from '../output';
@@ -29,13 +29,13 @@ export async function cmdInfo(_p: Parsed, out: Output): Promise<void> {
   const info = {
     app: 'dppo-workbench',
     version: pkg.version,
-    mujoco: { engine: mj.mj_versionString(), package: '3.1.16' },
+    mujoco: { engine: mj.mj_versionString(), package: `@mujoco/mujoco@${MUJOCO_PACKAGE_VERSION}` },
     tfjs: { version: tf.version.tfjs, backend: tf.getBackend() },
     node: process.versions.node,
     backends,
-    tasks: [...TASK_IDS],
-    checkpoints: BUILTIN_CHECKPOINTS.filter((a) => present(a.path)).map((a) => a.id),
-    datasets: BUILTIN_DATASETS.filter((a) => a.kind === 'dataset' && present(a.path)).map((a) => a.id),
+    tasks: taskIds(),
+    checkpoints: bundledCheckpoints().filter((a) => present(a.path)).map((a) => a.id),
+    datasets: bundledDatasets().filter((a) => a.kind === 'dataset' && present(a.path)).map((a) => a.id),
   };
   if (out.json) out.summary(info);
   else {

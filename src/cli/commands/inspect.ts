@@ -1,7 +1,7 @@
 /** `dppo inspect FILE`: what a dataset (.npz) or checkpoint (.safetensors) holds. */
 import { readFileSync, existsSync } from 'node:fs';
 import { UserError } from '../../core/errors';
-import { isBuiltin } from '../../data/builtins';
+import { isBuiltin } from '../../sim/registry';
 import { isZip, readNpz } from '../../data/npz';
 import { decodeCheckpoint } from '../../policy/checkpoint';
 import type { Parsed } from '../args';

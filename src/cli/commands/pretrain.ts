@@ -5,34 +5,23 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ActorConfig, PolicyKind } from '../../config/model';
-import { avoidDiffusionActor, avoidGaussianActor, avoidGmmActor } from '../../config/presets/avoid';
 import { UserError } from '../../core/errors';
-import { isBuiltin, resolveBuiltin } from '../../data/builtins';
+import { actorConfigFor, isBuiltin, resolveBuiltin, taskSpec } from '../../sim/registry';
 import { loadDppoNpz } from '../../data/dppoNpz';
 import { encodeCheckpoint } from '../../policy/checkpoint';
 import { initTf } from '../../policy/tfSetup';
-import { taskSpec } from '../../sim/registry';
 import { BC_DEFAULTS, pretrainBc } from '../../train/pretrainBc';
 import type { Parsed } from '../args';
 import { PUBLIC_DIR } from '../assets';
 import type { Output } from '../output';
 
-const ACTORS: Partial<Record<PolicyKind, () => ActorConfig>> = {
-  'diffusion-mlp': avoidDiffusionActor,
-  'gaussian-mlp': avoidGaussianActor,
-  'gmm-mlp': avoidGmmActor,
-};
-
 export async function cmdPretrain(p: Parsed, out: Output): Promise<void> {
   const task = p.str('task');
   const spec = taskSpec(task);
-  const kind = p.str('policy', 'diffusion-mlp') as PolicyKind;
-  const make = ACTORS[kind];
-  if (!make) throw new UserError(`--policy must be one of ${Object.keys(ACTORS).join(', ')} (got "${kind}")`);
-  const actorConfig = make();
+  const kind = p.str('policy', 'diffusion-mlp');
+  const actorConfig = actorConfigFor(task, kind);
   if (actorConfig.obsDim !== spec.obsDim || actorConfig.actionDim !== spec.actDim) {
-    throw new UserError(`The ${kind} preset is sized for Avoid (obs 4, act 2), not ${task}.`);
+    throw new Error(`The ${task} task's ${kind} network is sized for obs ${actorConfig.obsDim} / act ${actorConfig.actionDim}, but its spec says ${spec.obsDim} / ${spec.actDim}.`);
   }
   const dataRef = p.str('data', 'builtin');
   const trainPath = dataRef === 'builtin' || isBuiltin(dataRef) ? join(PUBLIC_DIR, resolveBuiltin(dataRef === 'builtin' ? `builtin:${task}/train` : dataRef).path) : dataRef;

@@ -3,7 +3,7 @@
  * and collapsible. Every change is written to the URL hash at once, so the link shares the experiment.
  */
 import { useMemo, useState } from 'react';
-import { AVOID_TASKS, type AvoidTaskId, type PresetName } from '../../config/presets/avoid';
+import { taskListings, type PresetName } from '../../state/taskCatalog';
 import type { Algo } from '../../config/finetune';
 import {
   ALGOS,
@@ -58,11 +58,15 @@ export function ConfigForm() {
       <div className="xp-row">
         <label className="xp-field">
           <span>task</span>
-          <select value={task} onChange={(e) => setExperiment({ task: e.target.value as AvoidTaskId })} data-testid="task">
-            {AVOID_TASKS.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
+          <select value={task} onChange={(e) => setExperiment({ task: e.target.value })} data-testid="task">
+            {groupedTasks().map(([group, tasks]) => (
+              <optgroup key={group} label={group}>
+                {tasks.map((t) => (
+                  <option key={t.id} value={t.id} title={t.description}>
+                    {t.id}
+                  </option>
+                ))}
+              </optgroup>
             ))}
           </select>
         </label>
@@ -144,4 +148,11 @@ export function ConfigForm() {
       ))}
     </div>
   );
+}
+
+/** Registered tasks grouped by family, in registry order. */
+function groupedTasks(): [string, ReturnType<typeof taskListings>][] {
+  const groups = new Map<string, ReturnType<typeof taskListings>>();
+  for (const t of taskListings()) groups.set(t.group, [...(groups.get(t.group) ?? []), t]);
+  return [...groups];
 }

@@ -3,7 +3,7 @@
  * "fine-tune" into the Experiments page. Evaluation, export (safetensors / ONNX / TF.js) and import of
  * checkpoints arrive with the policies issue; the empty state below says so.
  */
-import { BUILTIN_CHECKPOINTS } from '../../data/builtins';
+import { bundledCheckpoints } from '../../sim/registry';
 import { routeHref } from '../../state/app';
 import { EmptyState } from '../../ui/EmptyState';
 import { Panel } from '../../ui/Panel';
@@ -36,7 +36,7 @@ export function PoliciesPage() {
             </tr>
           </thead>
           <tbody>
-            {BUILTIN_CHECKPOINTS.map((c) => {
+            {bundledCheckpoints().map((c) => {
               const k = KIND[c.name];
               return (
                 <tr key={c.id}>

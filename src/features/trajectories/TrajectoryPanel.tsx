@@ -7,18 +7,21 @@ import { useCallback, useEffect } from 'react';
 import { setSimStatus, useApp } from '../../state/app';
 import { getClients } from '../../state/clients';
 import { setInspectState, useInspector } from '../../state/inspector';
+import { useExperiment } from '../../state/experiment';
 import { useRuns } from '../../state/runs';
+import { taskListings, taskTags, trajectoryView } from '../../state/taskCatalog';
 import { setFollowEnv, useTrajectories } from '../../state/trajectories';
+import { SeriesPlot } from './SeriesPlot';
 import { TrajectoryPlot, type TrajectoryPick } from './TrajectoryPlot';
 
 const NO_PATHS: never[] = [];
 
-/** Runs for which the viewer was already switched to the Avoid scene (once per run, then the user's choice wins). */
+/** Runs for which the viewer was already switched to the run's task scene (once per run, then the user's choice wins). */
 const switchedForRun = new Set<string>();
 
 /**
  * Sends the followed env's path to the viewer's sim worker. The first paths of a run switch the viewer to
- * the Avoid scene; later iterations replay the followed env as long as the Avoid scene is shown.
+ * the run's task scene; later iterations replay the followed env as long as that scene is shown.
  */
 export function useFollowInViewer(): void {
   useEffect(() => {
@@ -28,12 +31,14 @@ export function useFollowInViewer(): void {
       const env = useTrajectories.getState().followEnv;
       const scene = useApp.getState().sim.scene;
       if (!paths || paths.paths.length === 0 || !scene) return;
-      if (scene !== 'avoid') {
+      const task = useRuns.getState().runs[paths.runId]?.config.task;
+      if (!task || !taskListings().some((t) => t.id === task && t.hasScene)) return;
+      if (scene !== task) {
         if (switchedForRun.has(paths.runId)) return;
         switchedForRun.add(paths.runId);
         try {
           setSimStatus({ scene: null, error: null });
-          getClients().sim.load('avoid', 0);
+          getClients().sim.load(task, 0);
         } catch {
           // The viewer is not booted (no clients yet).
         }
@@ -57,15 +62,28 @@ export function useFollowInViewer(): void {
 
 export function TrajectoryPanel() {
   const paths = useRuns((s) => s.paths);
+  const runTask = useRuns((s) => (s.paths ? s.runs[s.paths.runId]?.config.task : undefined));
+  const formTask = useExperiment((s) => s.task);
+  const task = runTask ?? formTask;
   const followEnv = useTrajectories((s) => s.followEnv);
   const obs = useInspector((s) => s.obs);
-  const onPick = useCallback((p: TrajectoryPick) => {
-    const label = p.env !== null ? `env ${p.env} · chunk point ${p.step}` : `table point (${p.x.toFixed(3)}, ${p.y.toFixed(3)})`;
-    // A path vertex gives the tip; the previous commanded target is taken to be the same point.
-    setInspectState([p.x, p.y, p.x, p.y], p.env !== null ? 'trajectory' : 'typed', label);
-    if (p.env !== null) setFollowEnv(p.env);
-  }, []);
+  const view = trajectoryView(task);
+  const tags = taskTags(task);
+  const onPick = useCallback(
+    (p: TrajectoryPick) => {
+      if (view?.kind !== 'plane' || !view.obsFromPoint) return;
+      const label = p.env !== null ? `env ${p.env} · chunk point ${p.step}` : `point (${p.x.toFixed(3)}, ${p.y.toFixed(3)})`;
+      // The task says how a point of its plane becomes an observation (Avoid: desired = tip = the point).
+      setInspectState(view.obsFromPoint.map((k) => (k === 0 ? p.x : p.y)), p.env !== null ? 'trajectory' : 'typed', label);
+      if (p.env !== null) setFollowEnv(p.env);
+    },
+    [view],
+  );
   const list = paths?.paths ?? NO_PATHS;
   const shownFollow = followEnv ?? list[0]?.env ?? null;
-  return <TrajectoryPlot paths={list} followEnv={shownFollow} marker={obs.length >= 4 ? { x: obs[2], y: obs[3] } : null} onPick={onPick} />;
+  if (!view) return <div className="tj-readout mono">This task has no trajectory view.</div>;
+  if (view.kind === 'series') return <SeriesPlot view={view} tags={tags} paths={list} followEnv={shownFollow} onPickEnv={setFollowEnv} />;
+  const at = view.pointFromObs;
+  const marker = at && obs.length > Math.max(at[0], at[1]) ? { x: obs[at[0]], y: obs[at[1]] } : null;
+  return <TrajectoryPlot view={view} tags={tags} paths={list} followEnv={shownFollow} marker={marker} onPick={onPick} />;
 }

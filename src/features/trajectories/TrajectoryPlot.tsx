@@ -1,23 +1,18 @@
 /**
- * Top-down plot of the Avoid table (paper Fig. 9): the six pillars, the finish line, the start, and every
- * env's tip path of one iteration coloured by its row-3 mode (collided paths dashed). Clicking picks a
- * state for the inspector: the nearest path vertex within 1.5 cm, else the clicked table point.
+ * Top-down plot of a task's plane trajectory view (paper Fig. 9 for Avoid): the task's static shapes
+ * (obstacles, lines, start) and every env's trace path of one iteration, coloured and dashed by the task's
+ * tags. Clicking picks a state for the inspector: the nearest path vertex within 1.5 % of the window, else
+ * the clicked point.
  */
 import { memo, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { EnvPath } from '../../train/events';
-import { FINISH_Y, MODES, PILLARS, START, VIEW, X_BOUNDS, modeColor, modeCounts, nearestVertex } from './avoidGeometry';
+import type { TagDef, TrajectoryView } from '../../state/taskCatalog';
+import { legendEntries, nearestVertex, niceTicks, pathStyle } from './plotGeometry';
 import './trajectories.css';
 
-/** Pixels per metre in the SVG's own coordinates (the SVG scales to its box). */
-const S = 500;
+type PlaneView = Extract<TrajectoryView, { kind: 'plane' }>;
+
 const M = { left: 44, right: 10, top: 10, bottom: 34 };
-const W = M.left + (VIEW.x1 - VIEW.x0) * S + M.right;
-const H = M.top + (VIEW.y1 - VIEW.y0) * S + M.bottom;
-const sx = (x: number): number => M.left + (x - VIEW.x0) * S;
-const sy = (y: number): number => M.top + (VIEW.y1 - y) * S;
-const SNAP_M = 0.015;
-const X_TICKS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
-const Y_TICKS = [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3, 0.4];
 
 export interface TrajectoryPick {
   x: number;
@@ -28,25 +23,38 @@ export interface TrajectoryPick {
 }
 
 export interface TrajectoryPlotProps {
+  view: PlaneView;
+  tags: readonly TagDef[];
   paths: readonly EnvPath[];
   /** Env drawn on top and thicker (the one the 3-D viewer follows). */
   followEnv: number | null;
-  /** The inspected state's tip position, drawn as a cross. */
+  /** The inspected state's position in the plane, drawn as a cross. */
   marker: { x: number; y: number } | null;
   onPick?: (pick: TrajectoryPick) => void;
 }
 
-function polyline(points: Float32Array): string {
-  let s = '';
-  for (let i = 0; i + 1 < points.length; i += 2) s += `${sx(points[i]).toFixed(1)},${sy(points[i + 1]).toFixed(1)} `;
-  return s;
-}
-
-function TrajectoryPlotImpl({ paths, followEnv, marker, onPick }: TrajectoryPlotProps) {
+function TrajectoryPlotImpl({ view, tags, paths, followEnv, marker, onPick }: TrajectoryPlotProps) {
+  const [x0, x1, y0, y1] = view.window;
+  /** Pixels per task unit in the SVG's own coordinates (the SVG scales to its box). */
+  const S = 320 / Math.max(x1 - x0, (y1 - y0) * 0.75);
+  const W = M.left + (x1 - x0) * S + M.right;
+  const H = M.top + (y1 - y0) * S + M.bottom;
+  const sx = (x: number): number => M.left + (x - x0) * S;
+  const sy = (y: number): number => M.top + (view.yDown ? y - y0 : y1 - y) * S;
+  const snap = 0.015 * Math.max(x1 - x0, y1 - y0);
+  const xTicks = niceTicks(x0, x1);
+  const yTicks = niceTicks(y0, y1);
+  const polyline = (p: EnvPath): string => {
+    let out = '';
+    for (let i = 0; i + 1 < p.points.length; i += p.traceDim) out += `${sx(p.points[i]).toFixed(1)},${sy(p.points[i + 1]).toFixed(1)} `;
+    return out;
+  };
   const svgRef = useRef<SVGSVGElement>(null);
   const [hover, setHover] = useState<number | null>(null);
-  const lines = useMemo(() => paths.map((p) => polyline(p.points)), [paths]);
-  const counts = useMemo(() => modeCounts(paths), [paths]);
+    const lines = useMemo(() => paths.map(polyline), [paths, view]);
+  const styles = useMemo(() => paths.map((p) => pathStyle(p, tags)), [paths, tags]);
+  const legend = useMemo(() => legendEntries(paths, tags), [paths, tags]);
+  const successes = paths.filter((p) => p.success).length;
   const followIdx = paths.findIndex((p) => p.env === followEnv);
 
   const toTable = (e: MouseEvent<SVGSVGElement>): { x: number; y: number } | null => {
@@ -54,12 +62,12 @@ function TrajectoryPlotImpl({ paths, followEnv, marker, onPick }: TrajectoryPlot
     const ctm = svg?.getScreenCTM();
     if (!svg || !ctm) return null;
     const pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
-    return { x: VIEW.x0 + (pt.x - M.left) / S, y: VIEW.y1 - (pt.y - M.top) / S };
+    return { x: x0 + (pt.x - M.left) / S, y: view.yDown ? y0 + (pt.y - M.top) / S : y1 - (pt.y - M.top) / S };
   };
 
   const onMove = (e: MouseEvent<SVGSVGElement>) => {
     const p = toTable(e);
-    const hit = p ? nearestVertex(paths, p.x, p.y, SNAP_M) : null;
+    const hit = p ? nearestVertex(paths, p.x, p.y, snap) : null;
     const next = hit ? hit.path : null;
     if (next !== hover) setHover(next);
   };
@@ -67,7 +75,7 @@ function TrajectoryPlotImpl({ paths, followEnv, marker, onPick }: TrajectoryPlot
   const onClick = (e: MouseEvent<SVGSVGElement>) => {
     const p = toTable(e);
     if (!p || !onPick) return;
-    const hit = nearestVertex(paths, p.x, p.y, SNAP_M);
+    const hit = nearestVertex(paths, p.x, p.y, snap);
     if (hit) onPick({ x: hit.x, y: hit.y, env: paths[hit.path].env, step: hit.vertex });
     else onPick({ x: p.x, y: p.y, env: null, step: null });
   };
@@ -90,74 +98,78 @@ function TrajectoryPlotImpl({ paths, followEnv, marker, onPick }: TrajectoryPlot
         onMouseLeave={() => setHover(null)}
         onClick={onClick}
       >
-        <rect className="tj-oob" x={sx(VIEW.x0)} y={sy(VIEW.y1)} width={(X_BOUNDS[0] - VIEW.x0) * S} height={(VIEW.y1 - VIEW.y0) * S} />
-        <rect className="tj-oob" x={sx(X_BOUNDS[1])} y={sy(VIEW.y1)} width={(VIEW.x1 - X_BOUNDS[1]) * S} height={(VIEW.y1 - VIEW.y0) * S} />
-        {X_TICKS.map((x) => (
+        {xTicks.values.map((x) => (
           <g key={`x${x}`}>
-            <line className="tj-grid" x1={sx(x)} x2={sx(x)} y1={sy(VIEW.y1)} y2={sy(VIEW.y0)} />
+            <line className="tj-grid" x1={sx(x)} x2={sx(x)} y1={sy(y1)} y2={sy(y0)} />
             <text className="tj-tick" x={sx(x)} y={H - M.bottom + 16} textAnchor="middle">
-              {x.toFixed(1)}
+              {x.toFixed(xTicks.decimals)}
             </text>
           </g>
         ))}
-        {Y_TICKS.map((y) => (
+        {yTicks.values.map((y) => (
           <g key={`y${y}`}>
-            <line className="tj-grid" x1={sx(VIEW.x0)} x2={sx(VIEW.x1)} y1={sy(y)} y2={sy(y)} />
+            <line className="tj-grid" x1={sx(x0)} x2={sx(x1)} y1={sy(y)} y2={sy(y)} />
             <text className="tj-tick" x={M.left - 5} y={sy(y) + 4} textAnchor="end">
-              {y.toFixed(1)}
+              {y.toFixed(yTicks.decimals)}
             </text>
           </g>
         ))}
         <text className="tj-axis" x={W - M.right} y={H - 2} textAnchor="end">
-          x (m)
+          {view.xLabel} ({view.unit})
         </text>
         <text className="tj-axis" x={M.left + 4} y={M.top + 14} textAnchor="start">
-          y (m)
+          {view.yLabel} ({view.unit})
         </text>
-        <line className="tj-finish" x1={sx(VIEW.x0)} x2={sx(VIEW.x1)} y1={sy(FINISH_Y)} y2={sy(FINISH_Y)} />
-        <text className="tj-finish-label" x={sx(VIEW.x1) - 6} y={sy(FINISH_Y) - 6} textAnchor="end">
-          finish y = 0.4
-        </text>
-        {PILLARS.map((p, i) => (
-          <circle key={i} className="tj-pillar" cx={sx(p.x)} cy={sy(p.y)} r={p.r * S} />
-        ))}
-        {paths.map((p, i) =>
+        {view.shapes.map((sh, i) => {
+          switch (sh.kind) {
+            case 'circle':
+              return <circle key={i} className="tj-pillar" cx={sx(sh.x)} cy={sy(sh.y)} r={sh.r * S} />;
+            case 'hline':
+              return (
+                <g key={i}>
+                  <line className="tj-finish" x1={sx(x0)} x2={sx(x1)} y1={sy(sh.y)} y2={sy(sh.y)} />
+                  {sh.label ? <text className="tj-finish-label" x={sx(x1) - 6} y={sy(sh.y) - 6} textAnchor="end">{sh.label}</text> : null}
+                </g>
+              );
+            case 'vline':
+              return <line key={i} className="tj-bound" x1={sx(sh.x)} x2={sx(sh.x)} y1={sy(y0)} y2={sy(y1)} />;
+            case 'point':
+              return <circle key={i} className="tj-start" cx={sx(sh.x)} cy={sy(sh.y)} r={3} />;
+          }
+        })}
+        {paths.map((_p, i) =>
           emphasis(i) ? null : (
             <polyline
               key={i}
               points={lines[i]}
               fill="none"
-              stroke={modeColor(p.mode)}
+              stroke={styles[i].color}
               strokeWidth={1.1}
-              strokeOpacity={p.collided ? 0.55 : 0.8}
-              strokeDasharray={p.collided ? '4 3' : undefined}
+              strokeOpacity={styles[i].dashed ? 0.55 : 0.8}
+              strokeDasharray={styles[i].dashed ? '4 3' : undefined}
             />
           ),
         )}
-        {paths.map((p, i) =>
+        {paths.map((_p, i) =>
           emphasis(i) ? (
-            <polyline
-              key={`e${i}`}
-              points={lines[i]}
-              fill="none"
-              stroke={modeColor(p.mode)}
-              strokeWidth={2.6}
-              strokeDasharray={p.collided ? '5 3' : undefined}
-              className="tj-emph"
-            />
+            <polyline key={`e${i}`} points={lines[i]} fill="none" stroke={styles[i].color} strokeWidth={2.6} strokeDasharray={styles[i].dashed ? '5 3' : undefined} className="tj-emph" />
           ) : null,
         )}
         {paths.map((p, i) =>
-          p.collided && p.points.length >= 2 ? (
-            <text key={`c${i}`} className="tj-collide" x={sx(p.points[p.points.length - 2])} y={sy(p.points[p.points.length - 1]) + 3} textAnchor="middle" fill={modeColor(p.mode)}>
+          styles[i].dashed && p.points.length >= 2 ? (
+            <text key={`c${i}`} className="tj-collide" x={sx(p.points[p.points.length - p.traceDim])} y={sy(p.points[p.points.length - p.traceDim + 1]) + 3} textAnchor="middle" fill={styles[i].color}>
               ×
             </text>
           ) : null,
         )}
-        <circle className="tj-start" cx={sx(START.x)} cy={sy(START.y)} r={5} />
-        <text className="tj-tick" x={sx(START.x) + 8} y={sy(START.y) + 4}>
-          start
-        </text>
+        {view.start ? (
+          <g>
+            <circle className="tj-start" cx={sx(view.start[0])} cy={sy(view.start[1])} r={5} />
+            <text className="tj-tick" x={sx(view.start[0]) + 8} y={sy(view.start[1]) + 4}>
+              start
+            </text>
+          </g>
+        ) : null}
         {marker ? (
           <g className="tj-marker" transform={`translate(${sx(marker.x)},${sy(marker.y)})`}>
             <line x1={-7} x2={7} y1={0} y2={0} />
@@ -168,26 +180,33 @@ function TrajectoryPlotImpl({ paths, followEnv, marker, onPick }: TrajectoryPlot
       </svg>
       <div className="tj-readout mono">
         {hovered
-          ? `env ${hovered.env} · ${hovered.mode >= 5 ? `mode ${hovered.mode}` : 'not past row 3'} · ${hovered.success ? 'success' : 'no success'}${hovered.collided ? ' · collided' : ''} — click to inspect & follow`
+          ? `env ${hovered.env} · ${legendLabel(hovered, tags)} · ${hovered.success ? 'success' : 'no success'} — click to inspect & follow`
           : paths.length
-            ? `${paths.length} paths · ${counts.success} successful · ${counts.collided} collided`
+            ? `${paths.length} paths · ${successes} successful`
             : 'no paths yet — they appear after the first rollout'}
       </div>
-      <ul className="tj-legend" aria-label="Mode legend">
-        {MODES.map((m) => (
-          <li key={m.mode}>
-            <span className="tj-swatch" style={{ background: m.color }} />
+      <ul className="tj-legend" aria-label="Path legend">
+        {legend.map((m) => (
+          <li key={m.label}>
+            <span className={m.dashed ? 'tj-swatch dashed' : 'tj-swatch'} style={m.dashed ? undefined : { background: m.color }} />
             {m.label}
-            <span className="tj-count">{counts.byMode.get(m.mode) ?? 0}</span>
+            <span className="tj-count">{m.count}</span>
           </li>
         ))}
-        <li>
-          <span className="tj-swatch dashed" />
-          collided ×<span className="tj-count">{counts.collided}</span>
-        </li>
       </ul>
     </div>
   );
+}
+
+/** The category label of a path's first category tag, plus flag labels that are set. */
+function legendLabel(p: EnvPath, tags: readonly TagDef[]): string {
+  const parts: string[] = [];
+  for (const t of tags) {
+    const v = p.tags[t.key];
+    if (t.kind === 'category' && t.categories) parts.push((t.categories.find((c) => c.value === v) ?? t.categories[t.categories.length - 1]).label);
+    else if (t.kind === 'flag' && v) parts.push(t.label);
+  }
+  return parts.join(' · ') || 'path';
 }
 
 export const TrajectoryPlot = memo(TrajectoryPlotImpl);

@@ -1,6 +1,7 @@
 /** Play/pause, reset and reset-view buttons for a Viewer panel's title bar. */
 import { useRef } from 'react';
 import { setSimStatus, useApp } from '../../state/app';
+import { taskListings } from '../../state/taskCatalog';
 import { Button } from '../../ui/Button';
 import type { SimClient } from '../../workers/simClient';
 import type { ViewerScene } from './viewerScene';
@@ -16,7 +17,7 @@ export function ViewerControls({ sim, view }: ViewerControlsProps) {
   const scene = useApp((s) => s.sim.scene);
   const loaded = scene !== null;
   const seed = useRef(0);
-  const load = (name: 'demo' | 'avoid') => {
+  const load = (name: string) => {
     setSimStatus({ scene: null, error: null });
     sim.load(name, seed.current);
   };
@@ -24,14 +25,20 @@ export function ViewerControls({ sim, view }: ViewerControlsProps) {
     <>
       <select
         value={scene ?? ''}
-        onChange={(e) => load(e.target.value as 'demo' | 'avoid')}
+        onChange={(e) => load(e.target.value)}
         aria-label="Scene shown in the 3-D view"
         data-testid="viewer-scene-select"
         title="Scene shown in the 3-D view"
       >
         {scene === null ? <option value="">loading…</option> : null}
         <option value="demo">Demo scene</option>
-        <option value="avoid">Avoid (D3IL)</option>
+        {taskListings()
+          .filter((t) => t.hasScene)
+          .map((t) => (
+            <option key={t.id} value={t.id} title={t.description}>
+              {t.group} · {t.id}
+            </option>
+          ))}
       </select>
       <Button small onClick={() => (playing ? sim.pause() : sim.play())} disabled={!loaded} data-testid="viewer-play" aria-pressed={!playing}>
         {playing ? 'Pause' : 'Play'}

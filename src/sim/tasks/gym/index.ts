@@ -1,0 +1,116 @@
+/**
+ * The Gym locomotion family (spec/dppo-reference.md §7.1): Hopper, Walker2d and HalfCheetah with the
+ * v2/v3 semantics DPPO fine-tunes on (`*-medium-v2`), checked step by step against Gymnasium's v4 envs by
+ * tests/parity. Env: gymEnv.ts; models: mjcf.ts; per-task numbers: tasks.ts; presets and networks:
+ * presets.ts.
+ *
+ * Per-task records the family contract holds once per family (`networks`, `inspector`) are Hopper's
+ * here; `gymInspector(taskId)` and the presets' network functions take the task id for the others.
+ */
+import type { Env, InspectorDefaults, TaskFamily, TaskId, TaskInfo } from '../../types';
+import { GymEnv, gymSpec } from './gymEnv';
+import { gymMjcf } from './mjcf';
+import { gymCritic, gymDiffusionActor, gymGaussianActor, gymGmmActor, gymLaptopPreset, gymReferencePreset } from './presets';
+import { GYM_TASK_DEFS, GYM_TASKS, gymObsNames, gymRestObs, isGymTaskId, type GymTaskDef, type GymTaskId } from './tasks';
+
+const DESCRIPTIONS: Record<GymTaskId, string> = {
+  hopper: 'Gym Hopper (one-legged hopper, obs 11, act 3): run forward without falling; 1,000-step episodes.',
+  walker2d: 'Gym Walker2d (planar biped, obs 17, act 6): walk forward without falling; 1,000-step episodes.',
+  halfcheetah: 'Gym HalfCheetah (planar cheetah, obs 17, act 6): run forward; never terminates, 1,000-step episodes.',
+};
+
+const tasks: TaskInfo[] = GYM_TASKS.map((id) => ({
+  id,
+  description: DESCRIPTIONS[id],
+  referenceEnv: GYM_TASK_DEFS[id].referenceEnv,
+  spec: gymSpec(id),
+}));
+
+function gymTask(id: TaskId): GymTaskId {
+  if (!isGymTaskId(id)) throw new Error(`"${id}" is not a Gym locomotion task (${GYM_TASKS.join(', ')}).`);
+  return id;
+}
+
+/** Inspector defaults of one Gym task: the first two motors, normalised torques, the rest pose. */
+export function gymInspector(id: TaskId): InspectorDefaults {
+  const def = GYM_TASK_DEFS[gymTask(id)];
+  return {
+    actionDims: [0, 1],
+    actionNames: def.joints.map((j) => j.replace('_', ' ')),
+    unit: 'torque (normalised)',
+    unitScale: 1,
+    obsNames: gymObsNames(def),
+    startObs: gymRestObs(def),
+  };
+}
+
+/**
+ * Open-loop idle gait for the viewer: one sinusoid per motor at a common frequency, with per-joint
+ * amplitude and phase (deterministic, no policy). Hopper and Walker2d rock and stumble until they fall
+ * (then the scene resets), HalfCheetah bounds forward.
+ */
+interface Gait {
+  hz: number;
+  amp: readonly number[];
+  phase: readonly number[];
+}
+
+const GAITS: Record<GymTaskId, Gait> = {
+  hopper: { hz: 2, amp: [0.6, 0.6, 0.6], phase: [0, 0.5 * Math.PI, Math.PI] },
+  walker2d: { hz: 1.2, amp: [0.8, 0.8, 0.6, 0.8, 0.8, 0.6], phase: [0, 0.5 * Math.PI, Math.PI, Math.PI, 1.5 * Math.PI, 0] },
+  halfcheetah: { hz: 2.5, amp: [1, 1, 1, 1, 1, 1], phase: [0, 0.7, 1.4, Math.PI, Math.PI + 0.7, Math.PI + 1.4] },
+};
+
+/** The idle gait's action for env step `step` of a task (raw, in [−1, 1]). */
+export function gymIdleAction(def: GymTaskDef, step: number, out = new Float32Array(def.actDim)): Float32Array {
+  const g = GAITS[def.id];
+  const t = step * def.timestep * def.frameSkip;
+  for (let j = 0; j < def.actDim; j++) out[j] = g.amp[j] * Math.sin(2 * Math.PI * g.hz * t + g.phase[j]);
+  return out;
+}
+
+function asGym(env: Env): GymEnv {
+  if (!(env instanceof GymEnv)) throw new Error('the Gym viewer driver got an env of another task');
+  return env;
+}
+
+export const gymFamily: TaskFamily = {
+  family: 'gym',
+  title: 'Gym locomotion',
+  tasks,
+  needsMujoco: true,
+  createEnv(taskId, ctx) {
+    if (!ctx.mujoco) throw new Error('the Gym envs need the MuJoCo module');
+    return new GymEnv(ctx.mujoco, gymTask(taskId), { maxEpisodeSteps: ctx.maxEpisodeSteps });
+  },
+  mjcf: (taskId) => gymMjcf(gymTask(taskId)),
+  frameSkip: (taskId) => GYM_TASK_DEFS[gymTask(taskId)].frameSkip,
+  presets: { reference: gymReferencePreset, laptop: gymLaptopPreset },
+  networks: { 'diffusion-mlp': gymDiffusionActor, 'gaussian-mlp': gymGaussianActor, 'gmm-mlp': gymGmmActor, critic: gymCritic },
+  trajectory: {
+    kind: 'series',
+    title: 'Forward progress and torso height per env step',
+    series: [
+      { label: 'forward progress (torso x)', unit: 'm' },
+      { label: 'torso height', unit: 'm' },
+    ],
+  },
+  tags: [{ key: 'fell', label: 'fell (dashed)', kind: 'flag' }],
+  inspector: gymInspector('hopper'),
+  viewer: {
+    // A followed trace (torso x, height) cannot be turned back into torques, so the scene always shows the
+    // idle gait; null after a fall or at the horizon ends the episode and the scene resets.
+    start(env) {
+      const gym = asGym(env);
+      let step = 0;
+      return {
+        next() {
+          if (gym.terminated || step >= gym.spec.maxEpisodeSteps) return null;
+          return gymIdleAction(gym.def, step++);
+        },
+      };
+    },
+  },
+  checkpoints: [],
+  datasets: [],
+};

@@ -1,0 +1,146 @@
+/**
+ * Gym locomotion presets and network sizes (spec/dppo-reference.md §4.8 Gym row, §3.6, §3.7), taken from
+ * DPPO's `cfg/gym/finetune/{hopper,walker2d,halfcheetah}-v2/ft_ppo_diffusion_mlp.yaml` (identical for the
+ * three tasks apart from the dims).
+ */
+import type { Algo, FinetuneConfig } from '../../../config/finetune';
+import type { CriticConfig, DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig } from '../../../config/model';
+import { GYM_MAX_EPISODE_STEPS, GYM_SUCCESS_THRESHOLD } from './gymEnv';
+import { GYM_TASK_DEFS, isGymTaskId, type GymTaskId } from './tasks';
+
+/** Chunk length and executed prefix of every Gym actor (§3.6: Ta = Ta_exec = 4, To = 1). */
+export const GYM_HORIZON_STEPS = 4;
+export const GYM_ACT_STEPS = 4;
+
+function dims(task: string): { obsDim: number; actionDim: number } {
+  const def = GYM_TASK_DEFS[isGymTaskId(task) ? task : 'hopper'];
+  return { obsDim: def.obsDim, actionDim: def.actDim };
+}
+
+/**
+ * Reference Gym fine-tuning row (§4.8): 40 envs × 500 chunk steps × 4 = 80,000 env steps per iteration,
+ * 1,000 iterations, minibatch 50,000 (env step, denoising step) pairs (v0.7; the pre-v0.6 configs had
+ * 5,000 env steps), 5 epochs, γ 0.99 per chunk step, actor lr 1e-4 and critic lr 1e-3 on flat cosine
+ * schedules (min = max) with 10 warm-up iterations, clip 0.01 at every denoising step, γ_den 0.99,
+ * K' = 10, no critic warm-up, no reset between iterations (episodes run across them), 1,000-step episodes.
+ * Gaussian/GMM-PPO have no denoising axis, so their minibatch is 1/10 of DPPO's (the same number of
+ * minibatches per epoch, as in the Avoid presets).
+ */
+export function gymReferencePreset(task: string, algo: Algo, seed = 0): FinetuneConfig {
+  return {
+    task,
+    algo,
+    seed,
+    nEnvs: 40,
+    nSteps: 500,
+    nTrainItr: 1000,
+    valFreq: 10,
+    forceTrain: false,
+    resetAtIteration: false,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    batchSize: algo === 'dppo' ? 50000 : 5000,
+    updateEpochs: 5,
+    actorLr: 1e-4,
+    actorMinLr: 1e-4,
+    actorWeightDecay: 0,
+    criticLr: 1e-3,
+    criticMinLr: 1e-3,
+    criticWeightDecay: 0,
+    lrWarmupSteps: 10,
+    lrFirstCycleSteps: 1000,
+    nCriticWarmupItr: 0,
+    targetKl: 1,
+    vfCoef: 0.5,
+    rewardScaleRunning: true,
+    rewardScaleConst: 1,
+    clipPlossCoef: 0.01,
+    clipPlossCoefBase: 0.01,
+    clipPlossCoefRate: 3,
+    gammaDenoising: 0.99,
+    ftDenoisingSteps: 10,
+    minSamplingDenoisingStd: 0.1,
+    minLogprobDenoisingStd: 0.1,
+    randnClipValue: 3,
+    maxEpisodeSteps: GYM_MAX_EPISODE_STEPS,
+    bestRewardThresholdForSuccess: GYM_SUCCESS_THRESHOLD,
+    logprobBatchSize: 10000,
+    maxGradNorm: 0,
+  };
+}
+
+/**
+ * Laptop preset: the reference algorithm at 1/8 of its sample budget, so an iteration takes seconds, not
+ * minutes, on 2 cores. Following the reference advice (§4.8: when n_envs shrinks, keep n_steps a multiple
+ * of max_episode_steps / act_steps = 250, because only episodes that start and end inside an iteration
+ * are counted), it runs 10 envs × 250 chunk steps × 4 = 10,000 env steps per iteration: one full-length
+ * episode per env, so every iteration can report returns. The update keeps the reference's ratio of
+ * minibatch to rollout (5 minibatches of 5,000 pairs per epoch) but runs 2 epochs instead of 5 — the
+ * update dominates the wall-clock at this size. 100 iterations = 1M env steps (the reference's first 12).
+ */
+export function gymLaptopPreset(task: string, algo: Algo, seed = 0): FinetuneConfig {
+  return {
+    ...gymReferencePreset(task, algo, seed),
+    nEnvs: 10,
+    nSteps: 250,
+    nTrainItr: 100,
+    batchSize: algo === 'dppo' ? 5000 : 500,
+    updateEpochs: 2,
+    lrWarmupSteps: 2,
+    lrFirstCycleSteps: 100,
+  };
+}
+
+/**
+ * Diffusion actor (§3.6 Gym row): K = 20 (K' = 10 in the presets), time embedding 16, residual MLP
+ * [512, 512, 512] with ReLU (DPPO's gym configs say `activation_type: ReLU`; the time MLP always uses
+ * Mish, §3.2), Ta = Ta_exec = 4, To = 1.
+ * Gym families share one record for three tasks with different dims: the task id picks them (hopper
+ * when called without one).
+ */
+export function gymDiffusionActor(task: GymTaskId | string = 'hopper'): DiffusionMlpConfig {
+  return {
+    kind: 'diffusion-mlp',
+    ...dims(task),
+    condSteps: 1,
+    horizonSteps: GYM_HORIZON_STEPS,
+    actSteps: GYM_ACT_STEPS,
+    denoisingSteps: 20,
+    timeDim: 16,
+    mlpDims: [512, 512, 512],
+    activation: 'relu',
+    residualStyle: true,
+    denoisedClipValue: 1,
+  };
+}
+
+/**
+ * Gaussian actor (§3.7; DPPO's gym Gaussian configs: residual [512, 512, 512] ReLU, tanh mean). Chunks as
+ * long as the diffusion actor's (Ta = 4) so the algorithms compare on the same MDP; learnable per-dim std
+ * in [0.01, 0.2] starting at 0.1, the fine-tuning range of §3.7.
+ */
+export function gymGaussianActor(task: GymTaskId | string = 'hopper'): GaussianMlpConfig {
+  return {
+    kind: 'gaussian-mlp',
+    ...dims(task),
+    condSteps: 1,
+    horizonSteps: GYM_HORIZON_STEPS,
+    actSteps: GYM_ACT_STEPS,
+    mlpDims: [512, 512, 512],
+    activation: 'relu',
+    residualStyle: true,
+    stdMin: 0.01,
+    stdMax: 0.2,
+    stdInit: 0.1,
+  };
+}
+
+/** GMM actor: the Gaussian's trunk with 5 modes (§3.7). */
+export function gymGmmActor(task: GymTaskId | string = 'hopper'): GmmMlpConfig {
+  return { ...gymGaussianActor(task), kind: 'gmm-mlp', numModes: 5 };
+}
+
+/** Critic V(s): residual [256, 256, 256] Mish (§3.4, §3.6). */
+export function gymCritic(task: GymTaskId | string = 'hopper'): CriticConfig {
+  return { obsDim: dims(task).obsDim, condSteps: 1, mlpDims: [256, 256, 256], activation: 'mish', residualStyle: true };
+}
