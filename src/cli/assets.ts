@@ -31,3 +31,15 @@ export function readAsset(ref: string): Uint8Array {
 export function loadCheckpointRef(ref: string): Checkpoint {
   return decodeCheckpoint(readAsset(ref));
 }
+
+/**
+ * The task a checkpoint was made for, when `--task` is omitted: a bundled checkpoint's task, else the
+ * task recorded in the checkpoint's provenance (`dppo pretrain` and `dppo finetune` write it).
+ */
+export function taskOfCheckpoint(ref: string, checkpoint: Checkpoint): string {
+  if (isBuiltin(ref)) return resolveBuiltin(ref).task;
+  const prov = checkpoint.provenance as { task?: unknown; config?: { task?: unknown } };
+  const task = typeof prov.task === 'string' ? prov.task : typeof prov.config?.task === 'string' ? prov.config.task : null;
+  if (!task) throw new UserError(`${ref} does not say which task it was trained on: pass --task.`);
+  return task;
+}

@@ -18,7 +18,7 @@ const COMMANDS: Record<string, { run: (p: Parsed, out: Output) => Promise<void>;
   demos: { run: cmdDemos, help: '--task T --episodes N --out FILE.npz [--seed S]: scripted-expert demonstrations (DPPO npz)' },
   pretrain: { run: cmdPretrain, help: '--task T --policy diffusion-mlp|gaussian-mlp|gmm-mlp --data FILE|builtin --epochs N --out CKPT' },
   finetune: { run: cmdFinetune, help: '--task T --algo dppo|gaussian|gmm [--ckpt C] [--preset laptop|reference] --iters N --seed S [--set k=v …] [--out CKPT]' },
-  eval: { run: cmdEval, help: '--task T --ckpt C --episodes N [--action-noise σ] [--seed S]' },
+  eval: { run: cmdEval, help: '--ckpt C [--task T] --episodes N [--action-noise σ] [--seed S] (the task defaults to the checkpoint\'s)' },
   bench: { run: cmdBench, help: 'sim|sample|update|finetune [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
   inspect: { run: cmdInspect, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
 };

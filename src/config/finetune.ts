@@ -8,7 +8,7 @@ import { UserError } from '../core/errors';
 export type Algo = 'dppo' | 'gaussian' | 'gmm';
 
 export interface FinetuneConfig {
-  /** Task id, e.g. 'avoid-m2'. */
+  /** Task id (one registered in sim/registry.ts). */
   task: string;
   /** Which policy family is fine-tuned: DPPO (diffusion), Gaussian-PPO or GMM-PPO. */
   algo: Algo;

@@ -11,7 +11,7 @@ export type DatasetFormat = 'dppo-npz' | 'scripted-expert';
 
 export interface DatasetSource {
   format: DatasetFormat;
-  /** Task the data belongs to, when known (e.g. 'avoid-m2'). */
+  /** Task the data belongs to, when known (a registered task id). */
   task?: string;
   /** One line for the datasets page. */
   description: string;

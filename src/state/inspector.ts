@@ -9,16 +9,28 @@ import type { InspectMode, InspectResult, PolicyRef, TrainResponse } from '../wo
 import { useExperiment } from './experiment';
 import { selectedCheckpoint } from './pretrain';
 import { isLive, useRuns } from './runs';
+import { inspectorDefaults } from './taskCatalog';
 import { listenTrain, trainPort } from './trainPort';
+
+// A new task has other observation dims: the inspector goes back to that task's start state.
+useExperiment.subscribe((e) => {
+  if (e.task !== useInspector.getState().task) {
+    useInspector.setState({ task: e.task, obs: startStateOf(e.task).obs, source: 'start', sourceLabel: 'start state', pretrained: null, current: null });
+  }
+});
 
 export type StateSource = 'start' | 'typed' | 'trajectory';
 
-/** Avoid start state: desired xy = tip xy = (0.525, −0.28) m (spec/ecosystem.md §2c). */
-export const AVOID_START_OBS: readonly number[] = [0.525, -0.28, 0.525, -0.28];
-export const OBS_LABELS = ['desired x (m)', 'desired y (m)', 'tip x (m)', 'tip y (m)'] as const;
+/** The task's default inspected state (its reset state) and the names of its obs dimensions. */
+export function startStateOf(task: string): { obs: number[]; labels: readonly string[] } {
+  const d = inspectorDefaults(task);
+  return { obs: [...d.startObs], labels: d.obsNames };
+}
 
 export interface InspectorState {
-  /** Raw observation [Do] (Avoid: desired xy, tip xy). */
+  /** The task the inspected state belongs to (the experiment's task). */
+  task: string;
+  /** Raw observation [Do] of that task. */
   obs: number[];
   source: StateSource;
   /** Where the state came from, e.g. "env 3 · step 41". */
@@ -36,7 +48,8 @@ export interface InspectorState {
 }
 
 export const useInspector = create<InspectorState>(() => ({
-  obs: [...AVOID_START_OBS],
+  task: useExperiment.getState().task,
+  obs: startStateOf(useExperiment.getState().task).obs,
   source: 'start',
   sourceLabel: 'start state',
   n: 256,

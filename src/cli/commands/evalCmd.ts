@@ -3,17 +3,18 @@ import { initTf } from '../../policy/tfSetup';
 import { taskSpec } from '../../sim/registry';
 import { evaluate } from '../../train/evaluate';
 import type { Parsed } from '../args';
-import { loadCheckpointRef } from '../assets';
+import { loadCheckpointRef, taskOfCheckpoint } from '../assets';
 import type { Output } from '../output';
 
 export async function cmdEval(p: Parsed, out: Output): Promise<void> {
-  const task = p.str('task');
+  const ckpt = p.str('ckpt');
+  const checkpoint = loadCheckpointRef(ckpt);
+  const task = p.opts.has('task') ? p.str('task') : taskOfCheckpoint(ckpt, checkpoint);
   taskSpec(task);
   await initTf((p.opts.get('backend') ?? 'wasm') as 'wasm');
-  const ckpt = p.str('ckpt');
   const summary = await evaluate({
     task,
-    checkpoint: loadCheckpointRef(ckpt),
+    checkpoint,
     episodes: p.num('episodes', 50),
     seed: p.num('seed', 0),
     actionNoise: p.num('action-noise', 0),

@@ -1,10 +1,10 @@
 /**
- * Chooses the state whose action clouds are inspected: the Avoid start state, typed values, or (from the
+ * Chooses the state whose action clouds are inspected: the task's start state, typed values, or (from the
  * trajectory plot) a point on an env's path; plus the number of chains, the sampling seed and the noise:
  * exploration (the std floor fine-tuning samples with, spec §2.5) or evaluation.
  */
 import { useEffect, useState } from 'react';
-import { AVOID_START_OBS, OBS_LABELS, requestClouds, setInspectSampling, setInspectState, useInspector } from '../../state/inspector';
+import { requestClouds, setInspectSampling, setInspectState, startStateOf, useInspector } from '../../state/inspector';
 import type { InspectMode } from '../../workers/protocol';
 import { Button } from '../../ui/Button';
 import { StatusDot } from '../../ui/StatusDot';
@@ -13,6 +13,8 @@ const CHAIN_COUNTS = [64, 128, 256, 512, 1024];
 
 export function StatePicker({ compact = false }: { compact?: boolean }) {
   const obs = useInspector((s) => s.obs);
+  const task = useInspector((s) => s.task);
+  const start = startStateOf(task);
   const sourceLabel = useInspector((s) => s.sourceLabel);
   const n = useInspector((s) => s.n);
   const seed = useInspector((s) => s.seed);
@@ -35,7 +37,7 @@ export function StatePicker({ compact = false }: { compact?: boolean }) {
       {!compact ? (
         <>
           <div className="ic-obs-grid">
-            {OBS_LABELS.map((label, i) => (
+            {start.labels.map((label, i) => (
               <label key={label} className="ic-obs">
                 <span>{label}</span>
                 <input
@@ -55,7 +57,7 @@ export function StatePicker({ compact = false }: { compact?: boolean }) {
             <Button small disabled={!valid} onClick={() => setInspectState(parsed, 'typed', 'typed values')}>
               Use typed state
             </Button>
-            <Button small onClick={() => setInspectState([...AVOID_START_OBS], 'start', 'start state')}>
+            <Button small onClick={() => setInspectState(start.obs, 'start', 'start state')}>
               Start state
             </Button>
           </div>

@@ -7,6 +7,7 @@ import { useMemo } from 'react';
 import { useExperiment } from '../../state/experiment';
 import { useInspector } from '../../state/inspector';
 import { useRuns } from '../../state/runs';
+import { inspectorDefaults } from '../../state/taskCatalog';
 import { OKABE_ITO, seriesColor } from '../../ui/palette';
 import type { InspectResult } from '../../workers/protocol';
 import { cloudMean, cloudRange, type Range2 } from './cloudMath';
@@ -38,7 +39,6 @@ export interface CloudView {
 }
 
 const EMPTY_RANGE: Range2 = { x0: -1, x1: 1, y0: -1, y1: 1 };
-const DEFAULT_DIMS: [number, number] = [0, 1];
 
 export function stepTitle(k: number, K: number): string {
   if (K === 0) return 'final action';
@@ -47,11 +47,14 @@ export function stepTitle(k: number, K: number): string {
   return `k=${k}`;
 }
 
-export function useCloudView(rangeMode: RangeMode, dims: [number, number] = DEFAULT_DIMS): CloudView {
+/** Clouds of the inspected state; `dims` defaults to the task's two default action dimensions. */
+export function useCloudView(rangeMode: RangeMode, dimsIn?: [number, number]): CloudView {
   const pretrained = useInspector((s) => s.pretrained);
   const current = useInspector((s) => s.current);
   const target = useInspector((s) => s.target);
   const task = useExperiment((s) => s.task);
+  const defaults = inspectorDefaults(task);
+  const dims: [number, number] = dimsIn ?? [defaults.actionDims[0], defaults.actionDims[1]];
   const run = useRuns((s) => (target?.runId ? s.runs[target.runId] : undefined));
 
   return useMemo(() => {
@@ -71,18 +74,17 @@ export function useCloudView(rangeMode: RangeMode, dims: [number, number] = DEFA
     const shared = S ? cloudRange(Array.from({ length: S }, (_, s) => clouds(s)).flat(), Da, dims) : EMPTY_RANGE;
     const perStep = rangeMode === 'per-step' ? Array.from({ length: S }, (_, s) => cloudRange(clouds(s), Da, dims)) : [];
     const meanOf = (r: InspectResult | null): [number, number][] => (sameShape(r) ? r!.steps.map((c) => cloudMean(c, Da, dims)) : []);
-    const avoid = task.startsWith('avoid');
     return {
       rows,
       S,
       stepLabels: ref ? ref.stepLabels : [],
       Da,
       dims,
-      axisNames: avoid ? [`Δx`, `Δy`] : [`a[${dims[0]}]`, `a[${dims[1]}]`],
-      unit: avoid ? 'mm' : 'raw units',
-      unitScale: avoid ? 1000 : 1,
+      axisNames: [defaults.actionNames[dims[0]] ?? `a[${dims[0]}]`, defaults.actionNames[dims[1]] ?? `a[${dims[1]}]`],
+      unit: defaults.unit,
+      unitScale: defaults.unitScale,
       rangeAt: (s: number) => (rangeMode === 'per-step' ? perStep[s] ?? shared : shared),
       means: { pretrained: meanOf(pretrained), current: meanOf(current) },
     };
-  }, [pretrained, current, run, task, rangeMode, dims]);
+  }, [pretrained, current, run, defaults, rangeMode, dims[0], dims[1]]);
 }

@@ -61,7 +61,7 @@ export function PoliciesPage() {
       </Panel>
       <EmptyState title="Evaluation, export and import are not here yet">
         <p>
-          For now: <code>npx dppo eval --ckpt builtin:avoid-m2/diffusion-mlp</code> evaluates a checkpoint and{' '}
+          For now: <code>npx dppo eval --ckpt {bundledCheckpoints()[0]?.id ?? 'FILE'}</code> evaluates a checkpoint (on the task it was trained for) and{' '}
           <code>npx dppo inspect FILE</code> shows what it holds. Checkpoints pre-trained in this tab are listed in the
           Experiments page&apos;s checkpoint selector.
         </p>
