@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initTf, tf } from '../policy/tfSetup';
+import * as tf from '@tensorflow/tfjs';
 import { clipCoefficients, denoisingDiscount, explainedVariance, normalizeAdvantages, ppoLoss, prepareMinibatch } from './ppoLoss';
 
+// rl/ may not import policy/ (a sibling layer), so no initTf here: the loss is plain tfjs ops, tested on the cpu backend.
 beforeAll(async () => {
-  await initTf('wasm');
+  await tf.setBackend('cpu');
+  await tf.ready();
 });
 
 describe('clip schedule and denoising discount (spec §4.6 steps 3, 5)', () => {
