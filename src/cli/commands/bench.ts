@@ -2,16 +2,16 @@
  * `dppo bench sim|sample|update|finetune`: throughput figures as JSON (record results with the command in
  * docs/benchmarks.md). Speed targets live here, not in timed tests.
  */
-import { avoidLaptopPreset } from '../../config/presets/avoid';
 import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
 import { UserError } from '../../core/errors';
-import { defaultCheckpointFor } from '../../sim/registry';
+import { defaultCheckpointFor, taskFamily } from '../../sim/registry';
 import { initTf, type BackendName } from '../../policy/tfSetup';
 import { setDirectChainMode } from '../../policy/wasmKernels';
 import { finetunePpo } from '../../train/finetunePpo';
 import type { Parsed } from '../args';
 import { loadCheckpointRef } from '../assets';
 import type { Output } from '../output';
+import { defaultPoolWorkers } from '../../sim/pool';
 import { benchSim } from '../../../bench/simBench';
 import { benchSample, benchUpdate } from '../../../bench/policyBench';
 
@@ -27,7 +27,18 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
   setDirectChainMode(chain);
   switch (what) {
     case 'sim':
-      out.summary({ bench: 'sim', ...(await benchSim({ task: task ?? 'avoid-m2', envs: p.num('envs', 40), seconds: p.num('seconds', 3) })) });
+      out.summary({
+        bench: 'sim',
+        ...(await benchSim({
+          task: task ?? 'avoid-m2',
+          workers: p.opts.has('workers') ? p.num('workers') : defaultPoolWorkers(),
+          envs: p.num('envs', 40),
+          seconds: p.num('seconds', 6),
+          blockSeconds: p.num('block-seconds', 1),
+          native: p.str('native', 'on') !== 'off',
+          python: p.opts.get('python'),
+        })),
+      });
       return;
     case 'sample':
       await initTf(backend, tfOpts);
@@ -41,7 +52,7 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
       await initTf(backend, tfOpts);
       const t = task ?? 'avoid-m2';
       const algo = (p.opts.get('algo') ?? 'dppo') as Algo;
-      const config = resolveFinetuneConfig(avoidLaptopPreset(t, algo, 0), { nTrainItr: p.num('iters', 2), ...p.sets });
+      const config = resolveFinetuneConfig(taskFamily(t).presets.laptop(t, algo, 0), { nTrainItr: p.num('iters', 2), ...p.sets });
       const perItr: Record<string, number>[] = [];
       const result = await finetunePpo({
         config,
