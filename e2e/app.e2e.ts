@@ -54,8 +54,8 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
   });
 
   it('switches the viewer to the Avoid task scene and back', async () => {
-    await page.getByTestId('viewer-scene-select').selectOption('avoid');
-    await page.locator('[data-testid="viewer"][data-scene="avoid"]').waitFor({ timeout: 30_000 });
+    await page.getByTestId('viewer-scene-select').selectOption('avoid-m1');
+    await page.locator('[data-testid="viewer"][data-scene="avoid-m1"]').waitFor({ timeout: 30_000 });
     const a = await canvasShot(page);
     await page.waitForTimeout(700);
     const b = await canvasShot(page);
@@ -66,6 +66,21 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
     await page.getByTestId('viewer-scene-select').selectOption('demo');
     await page.locator('[data-testid="viewer"][data-scene="demo"]').waitFor({ timeout: 30_000 });
   });
+
+  for (const task of ['hopper', 'walker2d', 'halfcheetah']) {
+    it(`shows the ${task} scene from its task definition, and the body moves`, async () => {
+      await page.getByTestId('viewer-scene-select').selectOption(task);
+      await page.locator(`[data-testid="viewer"][data-scene="${task}"]`).waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(300);
+      const a = await canvasShot(page);
+      await page.waitForTimeout(700);
+      const b = await canvasShot(page);
+      const { a: stats, changed } = await compareShots(page, a, b);
+      assert.ok(stats.colours > 20, `${task} scene: only ${stats.colours} colours`);
+      assert.ok(changed > 0.0005, `${task} did not move (${(changed * 100).toFixed(3)} % pixels)`);
+      await page.screenshot({ path: artifactPath(`${task}-scene.png`) });
+    });
+  }
 
   it('shows WASM in the header with WebGPU and WebGL skipped', async () => {
     assert.equal(await page.getByTestId('backend-label').innerText(), 'WASM');

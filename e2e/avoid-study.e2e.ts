@@ -50,7 +50,7 @@ describe('Avoid study: DPPO fine-tuning, curves, trajectories, action clouds', {
     assert.ok(n >= 1, `trajectory plot shows ${n} paths`);
     assert.ok((await page.locator('[data-testid="trajectory-plot"] polyline').count()) >= 1);
     // The 3-D view switched to the Avoid scene to replay one env's path.
-    await page.locator('[data-testid="viewer"][data-scene="avoid"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="viewer"][data-scene="avoid-m2"]').waitFor({ timeout: 60_000 });
   });
 
   it('shows action clouds at several denoising steps on the Inspector', async () => {

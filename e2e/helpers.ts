@@ -86,7 +86,8 @@ export function collectErrors(page: Page): string[] {
 /** Opens the app and waits until the viewer has its scene and the backend report is in. */
 export async function openApp(page: Page, url = BASE_URL, hash = '#/experiments'): Promise<void> {
   await page.goto(url + hash);
-  await page.locator('[data-testid="viewer"][data-scene="avoid"]').waitFor({ timeout: 60_000 });
+  // Any scene: the default experiment's task, or the one in the link.
+  await page.locator('[data-testid="viewer"]:not([data-scene=""])').waitFor({ timeout: 60_000 });
   await waitBackend(page);
 }
 

@@ -24,14 +24,15 @@ afterEach(() => vi.restoreAllMocks());
 const json = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('dppo CLI', () => {
-  it('`npx dppo info --json` reports MuJoCo engine 3.5.1, the tasks and bundled assets', () => {
+  it('`npx dppo info --json` reports MuJoCo engine 3.14.0 (@mujoco/mujoco), the tasks and bundled assets', () => {
     vi.restoreAllMocks();
     const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dppo.mjs'), 'info', '--json'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const info = out[out.length - 1];
     expect(info.final).toBe(true);
-    expect(info.mujoco.engine).toBe('3.5.1');
+    expect(info.mujoco.engine).toBe('3.14.0');
+    expect(info.mujoco.package).toBe('@mujoco/mujoco@3.14.0');
     expect(info.tasks).toEqual(expect.arrayContaining(['avoid-m1', 'avoid-m2', 'avoid-m3']));
     expect(info.backends.find((b: { name: string }) => b.name === 'wasm').available).toBe(true);
     expect(info.checkpoints).toContain('builtin:avoid-m2/diffusion-mlp');

@@ -56,9 +56,9 @@ describe('describeScene (demo MJCF)', () => {
 describe('viewer scenes', () => {
   it('drives the Avoid env along its idle route and replays a followed path', async () => {
     const { createViewerScene } = await import('./viewerScenes');
-    const avoid = createViewerScene(mj, 'avoid', 0);
+    const avoid = createViewerScene(mj, 'avoid-m2', 0);
     try {
-      expect(avoid.desc.name).toBe('avoid');
+      expect(avoid.desc.name).toBe('avoid-m2');
       expect(avoid.desc.geoms.length).toBeGreaterThan(5);
       const n = avoid.desc.geoms.length;
       const a = avoid.readPoses(new Float32Array(poseFrameSize(n)));

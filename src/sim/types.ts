@@ -253,6 +253,8 @@ export interface TaskFamily {
   /** Human name of the family (task picker group). */
   title: string;
   tasks: readonly TaskInfo[];
+  /** The family's task a new user starts with; the first family in the registry that has one sets the app's default experiment. */
+  defaultTask?: TaskId;
   /** Whether the env factory needs the MuJoCo module loaded. */
   needsMujoco: boolean;
   /** A new env of one of the family's tasks (the caller owns and disposes it). */

@@ -15,11 +15,27 @@ export interface TaskListing {
   group: string;
   /** Whether the 3-D viewer can show this task's scene. */
   hasScene: boolean;
+  /** Tasks with the same key show the same scene (e.g. the three Avoid subsets share one env). */
+  sceneKey: string;
 }
 
 /** Every registered task, grouped by family in registry order. */
 export function taskListings(): TaskListing[] {
-  return taskFamilies().flatMap((f) => f.tasks.map((t) => ({ id: t.id, description: t.description, group: f.title, hasScene: f.viewer !== null && f.needsMujoco })));
+  return taskFamilies().flatMap((f) =>
+    f.tasks.map((t) => ({ id: t.id, description: t.description, group: f.title, hasScene: f.viewer !== null && f.needsMujoco, sceneKey: `${f.family}:${t.referenceEnv}` })),
+  );
+}
+
+/** One task per distinct 3-D scene, for the viewer's scene picker. */
+export function sceneListings(): TaskListing[] {
+  const seen = new Set<string>();
+  return taskListings().filter((t) => t.hasScene && !seen.has(t.sceneKey) && seen.add(t.sceneKey));
+}
+
+/** The scene picker's entry showing the same scene as `name` ('demo' or a task id). */
+export function sceneOptionFor(name: string): string {
+  const key = taskListings().find((t) => t.id === name)?.sceneKey;
+  return key ? sceneListings().find((t) => t.sceneKey === key)?.id ?? name : name;
 }
 
 export { isTaskId };
@@ -46,9 +62,10 @@ export function taskDescription(task: TaskId): string {
   return getTask(task).description;
 }
 
-/** The default experiment's task: the first registered task with a 3-D scene. */
+/** The default experiment's task: the first family's declared default, else the first task with a 3-D scene. */
 export function defaultTask(): TaskId {
-  return taskListings().find((t) => t.hasScene)?.id ?? taskListings()[0].id;
+  const declared = taskFamilies().find((f) => f.defaultTask)?.defaultTask;
+  return declared ?? taskListings().find((t) => t.hasScene)?.id ?? taskListings()[0].id;
 }
 
 /** The viewer scene for a task: the task's own scene where it has one, else the demo scene. */

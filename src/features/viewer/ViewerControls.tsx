@@ -1,7 +1,7 @@
 /** Play/pause, reset and reset-view buttons for a Viewer panel's title bar. */
 import { useRef } from 'react';
 import { setSimStatus, useApp } from '../../state/app';
-import { taskListings } from '../../state/taskCatalog';
+import { sceneListings, sceneOptionFor } from '../../state/taskCatalog';
 import { Button } from '../../ui/Button';
 import type { SimClient } from '../../workers/simClient';
 import type { ViewerScene } from './viewerScene';
@@ -24,7 +24,7 @@ export function ViewerControls({ sim, view }: ViewerControlsProps) {
   return (
     <>
       <select
-        value={scene ?? ''}
+        value={scene === null ? '' : sceneOptionFor(scene)}
         onChange={(e) => load(e.target.value)}
         aria-label="Scene shown in the 3-D view"
         data-testid="viewer-scene-select"
@@ -32,13 +32,11 @@ export function ViewerControls({ sim, view }: ViewerControlsProps) {
       >
         {scene === null ? <option value="">loading…</option> : null}
         <option value="demo">Demo scene</option>
-        {taskListings()
-          .filter((t) => t.hasScene)
-          .map((t) => (
-            <option key={t.id} value={t.id} title={t.description}>
-              {t.group} · {t.id}
-            </option>
-          ))}
+        {sceneListings().map((t) => (
+          <option key={t.id} value={t.id} title={t.description}>
+            {t.group} · {t.id}
+          </option>
+        ))}
       </select>
       <Button small onClick={() => (playing ? sim.pause() : sim.play())} disabled={!loaded} data-testid="viewer-play" aria-pressed={!playing}>
         {playing ? 'Pause' : 'Play'}

@@ -58,6 +58,8 @@ export const avoidFamily: TaskFamily = {
   family: 'avoid',
   title: 'D3IL Avoid',
   tasks,
+  // The study of the paper's Fig. 9/11: pre-trained at ≈ 0.6 success, DPPO reaches ≥ 0.9 in minutes.
+  defaultTask: 'avoid-m2',
   needsMujoco: true,
   createEnv(taskId, ctx) {
     if (!ctx.mujoco) throw new Error('the Avoid env needs the MuJoCo module');
