@@ -5,7 +5,7 @@
  * mode) openRunsDb() resolves to null and the app keeps runs in memory only.
  */
 import type { FinetuneConfig } from '../config/finetune';
-import type { MetricKey } from '../train/events';
+import type { MetricKey } from '../config/metrics';
 
 export type RunStatus = 'starting' | 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'error' | 'interrupted';
 

@@ -3,7 +3,7 @@
  * forms list whatever tasks are registered and draw each task's views from its own description. No
  * MuJoCo or tfjs is loaded by importing this (the env factories are only called in workers).
  */
-import { getTask, isTaskId, taskFamilies, taskFamily } from '../sim/registry';
+import { bundledCheckpoints, getTask, isTaskId, taskFamilies, taskFamily } from '../sim/registry';
 import type { InspectorDefaults, PresetFn, PresetName, TagDef, TaskId, TrajectoryView } from '../sim/types';
 
 export type { InspectorDefaults, PresetName, TagDef, TaskId, TrajectoryView };
@@ -38,7 +38,7 @@ export function sceneOptionFor(name: string): string {
   return key ? sceneListings().find((t) => t.sceneKey === key)?.id ?? name : name;
 }
 
-export { isTaskId };
+export { bundledCheckpoints, isTaskId };
 
 export const PRESET_NAMES: readonly PresetName[] = ['laptop', 'reference'];
 

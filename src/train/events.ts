@@ -3,27 +3,9 @@
  * iteration's scalars), never histories (design/architecture.md §2). Metric keys are namespaced.
  */
 
-/** Namespaced scalar metric keys (design §5.8). */
-export type MetricKey =
-  | 'charts/success_rate'
-  | 'charts/avg_return'
-  | 'charts/avg_best_reward'
-  | 'charts/num_episodes'
-  | 'charts/env_steps'
-  | 'charts/wall_s'
-  | 'charts/env_steps_per_s'
-  | 'losses/policy_loss'
-  | 'losses/value_loss'
-  | 'losses/approx_kl'
-  | 'losses/clipfrac'
-  | 'losses/explained_variance'
-  | 'losses/bc_loss'
-  | 'train/actor_lr'
-  | 'train/critic_lr'
-  | 'train/eval_iteration'
-  | 'time/rollout_s'
-  | 'time/values_s'
-  | 'time/update_s';
+import type { MetricKey } from '../config/metrics';
+
+export type { MetricKey };
 
 export type Phase = 'rollout' | 'values' | 'update' | 'eval' | 'pretrain' | 'idle';
 

@@ -148,13 +148,14 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
         const numBatch = Math.max(1, Math.floor(items / cfg.batchSize));
         const trainActor = itr >= cfg.nCriticWarmupItr;
         const batch: UpdateBatch = { buf, advantages, returns, oldLogp, clipCoefs, gammaDenoising: cfg.gammaDenoising, P, Ta, Da };
-        const acc = { pg: 0, v: 0, kl: 0, clipfrac: 0, n: 0 };
+        const acc = { pg: 0, v: 0, kl: 0, clipfrac: 0, actorGrad: 0, criticGrad: 0, n: 0 };
         let klStop = false;
         for (let epoch = 0; epoch < cfg.updateEpochs && !klStop && !control.stopped; epoch++) {
           const perm = rng.permutation(items);
           for (let b = 0; b < numBatch; b++) {
             const stats = ppoMinibatchStep(policy, critic, batch, perm.subarray(b * mb, (b + 1) * mb), cfg, trainActor ? actorOpt : null, criticOpt);
             acc.pg += stats.pgLoss; acc.v += stats.vLoss; acc.kl += stats.approxKl; acc.clipfrac += stats.clipfrac; acc.n++;
+            acc.actorGrad += stats.actorGradNorm; acc.criticGrad += stats.criticGradNorm;
             sink({ type: 'progress', phase: 'update', itr, fraction: (epoch * numBatch + b + 1) / (cfg.updateEpochs * numBatch) });
             await control.checkpoint();
             if (stats.approxKl > cfg.targetKl) { klStop = true; break; }
@@ -166,6 +167,9 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
           'losses/approx_kl': acc.kl / acc.n,
           'losses/clipfrac': acc.clipfrac / acc.n,
           'losses/explained_variance': explainedVariance(values, returns),
+          // Pre-clip gradient norms (mean over minibatches); compare with maxGradNorm.
+          'losses/actor_grad_norm': acc.actorGrad / acc.n,
+          'losses/critic_grad_norm': acc.criticGrad / acc.n,
           'time/update_s': (performance.now() - tUpdate) / 1000,
         });
       }

@@ -4,6 +4,9 @@
  */
 import type { FinetuneConfig } from '../config/finetune';
 import type { TrainEvent } from '../train/events';
+
+/** Types of the training events the UI shows (defined with the loops and the metric names). */
+export type { EnvPath, MetricKey, Phase, TrainEvent } from '../train/events';
 import type { SceneDesc } from '../sim/sceneDesc';
 import type { PretrainPolicyKind } from '../sim/registry';
 

@@ -1,6 +1,6 @@
 /** CSV export of runs' per-iteration scalars (ux.md "CSV download"): one row per (run, iteration). */
 import type { Run } from '../../state/runs';
-import type { MetricKey } from '../../train/events';
+import type { MetricKey } from '../../workers/protocol';
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';

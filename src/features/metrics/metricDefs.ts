@@ -1,5 +1,5 @@
 /** The learning curves of the Experiments page (ux.md "Experiments"), with their units. */
-import type { MetricKey } from '../../train/events';
+import type { MetricKey } from '../../workers/protocol';
 
 export interface MetricDef {
   key: MetricKey;

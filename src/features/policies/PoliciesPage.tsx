@@ -3,7 +3,7 @@
  * "fine-tune" into the Experiments page. Evaluation, export (safetensors / ONNX / TF.js) and import of
  * checkpoints arrive with the policies issue; the empty state below says so.
  */
-import { bundledCheckpoints } from '../../sim/registry';
+import { bundledCheckpoints } from '../../state/taskCatalog';
 import { routeHref } from '../../state/app';
 import { EmptyState } from '../../ui/EmptyState';
 import { Panel } from '../../ui/Panel';

@@ -4,7 +4,7 @@
  * steps, episodes that ended terminated (falls) marked with ×. The followed env is drawn on top.
  */
 import { memo } from 'react';
-import type { EnvPath } from '../../train/events';
+import type { EnvPath } from '../../workers/protocol';
 import type { TagDef, TrajectoryView } from '../../state/taskCatalog';
 import { niceTicks, pathStyle } from './plotGeometry';
 import './trajectories.css';

@@ -5,7 +5,7 @@
  * the clicked point.
  */
 import { memo, useMemo, useRef, useState, type MouseEvent } from 'react';
-import type { EnvPath } from '../../train/events';
+import type { EnvPath } from '../../workers/protocol';
 import type { TagDef, TrajectoryView } from '../../state/taskCatalog';
 import { legendEntries, nearestVertex, niceTicks, pathStyle } from './plotGeometry';
 import './trajectories.css';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EnvPath } from '../../train/events';
+import type { EnvPath } from '../../workers/protocol';
 import type { TagDef } from '../../state/taskCatalog';
 import { legendEntries, nearestVertex, niceTicks, pathStyle } from './plotGeometry';
 

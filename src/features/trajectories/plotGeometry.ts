@@ -3,7 +3,7 @@
  * counts, the nearest path vertex to a click, and axis ticks. What the points mean and which tags exist is
  * the task's description (TrajectoryView, TagDef), so nothing here knows a task.
  */
-import type { EnvPath } from '../../train/events';
+import type { EnvPath } from '../../workers/protocol';
 import type { TagDef } from '../../state/taskCatalog';
 
 export const NEUTRAL_COLOR = '#999999';
