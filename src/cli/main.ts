@@ -12,6 +12,7 @@ import { cmdFinetune } from './commands/finetune';
 import { cmdEval } from './commands/evalCmd';
 import { cmdBench } from './commands/bench';
 import { cmdInspect } from './commands/inspect';
+import { cmdTrace } from './commands/trace';
 
 const COMMANDS: Record<string, { run: (p: Parsed, out: Output) => Promise<void>; help: string }> = {
   info: { run: cmdInfo, help: 'versions, backends, tasks, bundled checkpoints and datasets' },
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: (p: Parsed, out: Output) => Promise<void>;
   eval: { run: cmdEval, help: '--ckpt C [--task T] --episodes N [--action-noise σ] [--seed S] (the task defaults to the checkpoint\'s)' },
   bench: { run: cmdBench, help: 'sim|sample|update|finetune [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
   inspect: { run: cmdInspect, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
+  trace: { run: cmdTrace, help: '--task T --seed S --actions FILE.npy [--episodes N] [--max-episode-steps M] [--state reset|each]: one env under raw actions [T, Da], state and obs per step' },
 };
 
 function usage(): string {

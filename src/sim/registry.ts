@@ -6,12 +6,14 @@
 import type { ActorConfig } from '../config/model';
 import { UserError } from '../core/errors';
 import { avoidFamily } from './tasks/avoid';
+import { gymFamily } from './tasks/gym';
 import { twoGoalsFamily } from './tasks/twoGoals';
 import type { BundledAsset, EnvSpec, TaskFamily, TaskId, TaskInfo } from './types';
 
 const FAMILIES: readonly TaskFamily[] = [
   avoidFamily,
   twoGoalsFamily,
+  gymFamily,
 ];
 
 const byId = new Map<TaskId, { family: TaskFamily; info: TaskInfo }>();

@@ -45,27 +45,33 @@ export function gymInspector(id: TaskId): InspectorDefaults {
 }
 
 /**
- * Open-loop idle gait for the viewer: one sinusoid per motor at a common frequency, with per-joint
- * amplitude and phase (deterministic, no policy). Hopper and Walker2d rock and stumble until they fall
- * (then the scene resets), HalfCheetah bounds forward.
+ * Open-loop idle gait for the viewer: a_j(t) = clamp(bias_j + amp_j · sin(2π·hz·t + phase_j·π), ±1) per
+ * motor, t = env step × control dt (deterministic, no policy). The parameters were picked by a small
+ * random search for steps survived + forward progress: HalfCheetah bounds forward at ≈ 3 m/s; Hopper and
+ * Walker2d make a few hops or strides (≈ 100 steps) before they fall and the scene resets.
  */
 interface Gait {
   hz: number;
+  bias: readonly number[];
   amp: readonly number[];
+  /** In units of π. */
   phase: readonly number[];
 }
 
 const GAITS: Record<GymTaskId, Gait> = {
-  hopper: { hz: 2, amp: [0.6, 0.6, 0.6], phase: [0, 0.5 * Math.PI, Math.PI] },
-  walker2d: { hz: 1.2, amp: [0.8, 0.8, 0.6, 0.8, 0.8, 0.6], phase: [0, 0.5 * Math.PI, Math.PI, Math.PI, 1.5 * Math.PI, 0] },
-  halfcheetah: { hz: 2.5, amp: [1, 1, 1, 1, 1, 1], phase: [0, 0.7, 1.4, Math.PI, Math.PI + 0.7, Math.PI + 1.4] },
+  hopper: { hz: 1.46, bias: [0.4, 0.4, -0.1], amp: [0.3, 0.3, 0.8], phase: [0.25, 2, 1.75] },
+  walker2d: { hz: 3.5, bias: [0.4, 0, 0, 0.4, 0.4, 0.3], amp: [0.3, 0.6, 0.1, 0.3, 0.3, 0.1], phase: [1, 1.5, 1.25, 0.5, 1.75, 1.75] },
+  halfcheetah: { hz: 3.85, bias: [0.5, -0.1, 0.1, -0.5, 0.4, 0.2], amp: [0.8, 0.9, 0.8, 0.6, 0.7, 0.9], phase: [0.5, 1.5, 0.75, 1, 1.25, 0.75] },
 };
 
 /** The idle gait's action for env step `step` of a task (raw, in [−1, 1]). */
 export function gymIdleAction(def: GymTaskDef, step: number, out = new Float32Array(def.actDim)): Float32Array {
   const g = GAITS[def.id];
   const t = step * def.timestep * def.frameSkip;
-  for (let j = 0; j < def.actDim; j++) out[j] = g.amp[j] * Math.sin(2 * Math.PI * g.hz * t + g.phase[j]);
+  for (let j = 0; j < def.actDim; j++) {
+    const a = g.bias[j] + g.amp[j] * Math.sin(2 * Math.PI * g.hz * t + Math.PI * g.phase[j]);
+    out[j] = a < -1 ? -1 : a > 1 ? 1 : a;
+  }
   return out;
 }
 
