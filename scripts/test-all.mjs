@@ -12,6 +12,13 @@ const STEPS = [
   { name: 'static (tsc, eslint layer rules)', commands: [['npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']], ['npx', ['eslint', 'src', 'e2e', 'bench', 'scripts']]] },
   { name: 'unit (vitest)', commands: [['npx', ['vitest', 'run']]] },
   {
+    name: 'parity with Gymnasium (pytest, native MuJoCo 3.14.0)',
+    commands: [
+      ['node', ['scripts/ensure-pyenv.mjs']],
+      ['.venv/bin/python', ['-m', 'pytest', 'tests/parity', '-q']],
+    ],
+  },
+  {
     name: 'e2e (Chromium, built app)',
     commands: [
       ['node', ['scripts/ensure-chromium.mjs']],
