@@ -32,7 +32,7 @@ export interface PretrainJob {
   epochWallS: number[];
   /** Fraction of the current epoch done, 0..1. */
   fraction: number;
-  /** What the worker is doing before the first gradient step (e.g. "loading builtin:avoid-m2/train"). */
+  /** What the worker is doing before the first gradient step (e.g. "loading builtin:<task>/train"). */
   message?: string;
   error?: string;
   /** `session:<id>` once the job kept a checkpoint. */

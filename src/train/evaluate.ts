@@ -12,6 +12,7 @@ import { createVectorEnv } from '../sim/vectorEnv';
 import { NormalizedVecEnv } from './normalizedVecEnv';
 import { alwaysRun, type RunControl, type TrainEventSink } from './events';
 import { collectRollout, extractPaths } from './rollout';
+import { assertCheckpointFitsTask } from './taskCheck';
 
 export interface EvaluateOptions {
   task: string;
@@ -49,6 +50,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateSummary> 
   const t0 = performance.now();
   const control = opts.control ?? alwaysRun;
   const rng = new Rng(opts.seed);
+  assertCheckpointFitsTask(opts.checkpoint, opts.task);
   const { policy, normalizer } = policyFromCheckpoint(opts.checkpoint, rng.fork());
   const spec = taskSpec(opts.task);
   const nEnvs = opts.nEnvs ?? Math.min(opts.episodes, 50);

@@ -25,6 +25,7 @@ import { createVectorEnv } from '../sim/vectorEnv';
 import { NormalizedVecEnv } from './normalizedVecEnv';
 import { alwaysRun, type MetricKey, type RunControl, type TrainEventSink } from './events';
 import { collectRollout, extractPaths } from './rollout';
+import { assertCheckpointFitsTask } from './taskCheck';
 import { computeValuesAndLogProbs, ppoMinibatchStep, type UpdateBatch } from './ppoUpdate';
 
 export interface FinetuneHandles {
@@ -65,6 +66,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
 
   // ---- setup
   const rng = new Rng(cfg.seed);
+  assertCheckpointFitsTask(opts.checkpoint, cfg.task);
   const loaded = policyFromCheckpoint(opts.checkpoint, rng.fork());
   const policy = loaded.policy;
   const normalizer = loaded.normalizer;

@@ -58,7 +58,7 @@ export type TrainRequest =
       runId: string;
       config: FinetuneConfig;
       /**
-       * 'builtin:avoid-m2/diffusion-mlp', 'session:<runId>' (pre-trained in this worker, see
+       * 'builtin:<task>/<policy>' (bundled), 'session:<runId>' (pre-trained in this worker, see
        * start-pretrain) or an uploaded checkpoint's bytes.
        */
       checkpoint: string | ArrayBuffer;
