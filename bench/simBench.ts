@@ -8,8 +8,8 @@
  * (bench/nativeSim.ts), for the tasks it supports (Gym).
  *
  * This VM's speed drifts (up to 2× between minutes), so the configurations are measured in alternating
- * blocks (pool N, native, and for N > 1 also a 1-worker pool and min(N, cores) native processes at once),
- * and every figure is the median over its blocks.
+ * blocks (pool N, native, and for N > 1 also a 1-worker pool and min(N, cores) native processes at once).
+ * Throughputs are medians over blocks; ratios are medians of the per-block ratios of neighbouring blocks.
  *
  * What the ratio means: `ratio_vs_native` = pool env steps/s ÷ native env steps/s at the SAME parallelism —
  * one worker against one native process for N = 1 (the issue's per-core figure), N workers against
@@ -108,9 +108,9 @@ export async function benchSim(opts: SimBenchOptions = {}): Promise<Json> {
     await pool.reset();
     await one?.reset();
     // Warm-up: JIT, first episodes, the Python side's first allocations.
-    await runPool(pool, rng, 500);
-    if (one) await runPool(one, rng, 500);
-    if (natives.length) await natives[0].run(0.5);
+    await runPool(pool, rng, 1000);
+    if (one) await runPool(one, rng, 1000);
+    await Promise.all(natives.map((n) => n.run(1)));
 
     const series: Record<string, number[]> = { pool: [], one: [], native: [], nativeParallel: [] };
     for (let b = 0; b < blocks; b++) {
@@ -126,6 +126,9 @@ export async function benchSim(opts: SimBenchOptions = {}): Promise<Json> {
     const stepsPerS = median(series.pool);
     const native = natives.length ? median(series.native) : null;
     const nativeSame = natives.length > 1 ? median(series.nativeParallel) : native;
+    // Ratios are taken per block (neighbours in time, so the VM's drift cancels), then the median.
+    const pairedRatio = (a: number[], b: number[]): number => median(a.map((x, k) => x / b[k]));
+    const ratio = nativeSame === null ? null : pairedRatio(series.pool, natives.length > 1 ? series.nativeParallel : series.native);
     const frameSkip = family.frameSkip?.(task) ?? null;
     const out: Json = {
       task,
@@ -143,7 +146,7 @@ export async function benchSim(opts: SimBenchOptions = {}): Promise<Json> {
       ...(one
         ? {
             one_worker_env_steps_per_s: round(median(series.one)),
-            speedup_vs_1_worker: round(stepsPerS / median(series.one), 3),
+            speedup_vs_1_worker: round(pairedRatio(series.pool, series.one), 3),
           }
         : {}),
       native_env_steps_per_s: native === null ? null : round(native),
@@ -152,10 +155,10 @@ export async function benchSim(opts: SimBenchOptions = {}): Promise<Json> {
         ? {
             native_processes: natives.length,
             native_parallel_env_steps_per_s: round(nativeSame!),
-            native_scaling: round(nativeSame! / native!, 3),
+            native_scaling: round(pairedRatio(series.nativeParallel, series.native), 3),
           }
         : {}),
-      ratio_vs_native: nativeSame === null ? null : round(stepsPerS / nativeSame, 3),
+      ratio_vs_native: ratio === null ? null : round(ratio, 3),
       ...(nativeError ? { native_error: nativeError } : { native_mujoco: natives[0].version }),
       wasm_mujoco: EXPECTED_MUJOCO_VERSION,
       create_ms: round(createMs),
