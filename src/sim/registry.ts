@@ -98,5 +98,5 @@ export function actorConfigFor(task: string, kind: string): ActorConfig {
   if (!(PRETRAIN_POLICY_KINDS as readonly string[]).includes(kind)) {
     throw new UserError(`Pre-training supports ${PRETRAIN_POLICY_KINDS.join(', ')}, not "${kind}".`);
   }
-  return networks[kind as PretrainPolicyKind]();
+  return networks[kind as PretrainPolicyKind](task);
 }

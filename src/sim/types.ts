@@ -199,12 +199,12 @@ export interface InspectorDefaults {
 export type PresetName = 'reference' | 'laptop';
 export type PresetFn = (task: TaskId, algo: Algo, seed?: number) => FinetuneConfig;
 
-/** Network sizes a task pre-trains with (spec §3.6). */
+/** Network sizes a task pre-trains with (spec §3.6), per task of the family (dims differ within Gym). */
 export interface TaskNetworks {
-  'diffusion-mlp': () => DiffusionMlpConfig;
-  'gaussian-mlp': () => GaussianMlpConfig;
-  'gmm-mlp': () => GmmMlpConfig;
-  critic: () => CriticConfig;
+  'diffusion-mlp': (taskId: TaskId) => DiffusionMlpConfig;
+  'gaussian-mlp': (taskId: TaskId) => GaussianMlpConfig;
+  'gmm-mlp': (taskId: TaskId) => GmmMlpConfig;
+  critic: (taskId: TaskId) => CriticConfig;
 }
 
 /** A bundled file under public/, named `builtin:<task>/<name>`. */
@@ -268,7 +268,8 @@ export interface TaskFamily {
   trajectory: TrajectoryView | null;
   /** Per-step tags (Avoid: row-3 mode, collided). */
   tags: readonly TagDef[];
-  inspector: InspectorDefaults;
+  /** Inspector defaults of one of the family's tasks. */
+  inspector(taskId: TaskId): InspectorDefaults;
   viewer: ViewerDriver | null;
   checkpoints: readonly BundledAsset[];
   datasets: readonly BundledAsset[];

@@ -41,11 +41,11 @@ describe('registry', () => {
         expect(cfg.task).toBe(id);
         expect(cfg.seed).toBe(3);
       }
-      const actor = f.networks['diffusion-mlp']();
+      const actor = f.networks['diffusion-mlp'](id);
       expect([actor.obsDim, actor.actionDim]).toEqual([spec.obsDim, spec.actDim]);
-      expect(f.networks.critic().obsDim).toBe(spec.obsDim);
-      expect(f.inspector.startObs.length).toBe(spec.obsDim);
-      expect(f.inspector.actionNames.length).toBe(spec.actDim);
+      expect(f.networks.critic(id).obsDim).toBe(spec.obsDim);
+      expect(f.inspector(id).startObs.length).toBe(spec.obsDim);
+      expect(f.inspector(id).actionNames.length).toBe(spec.actDim);
       expect(spec.actLow.length).toBe(spec.actDim);
     }
   });

@@ -55,7 +55,7 @@ export function taskTags(task: TaskId): readonly TagDef[] {
 }
 
 export function inspectorDefaults(task: TaskId): InspectorDefaults {
-  return taskFamily(task).inspector;
+  return taskFamily(task).inspector(task);
 }
 
 export function taskDescription(task: TaskId): string {

@@ -6,7 +6,7 @@ import { assertCheckpointFitsTask } from './taskCheck';
 
 /** Only what the check reads: the actor's sizes and the provenance. */
 function fakeCheckpoint(task: string): Checkpoint {
-  return { actorConfig: taskFamily(task).networks['diffusion-mlp'](), normalization: undefined, weights: new Map(), provenance: { task } } as unknown as Checkpoint;
+  return { actorConfig: taskFamily(task).networks['diffusion-mlp'](task), normalization: undefined, weights: new Map(), provenance: { task } } as unknown as Checkpoint;
 }
 
 describe('checkpoint ↔ task', () => {

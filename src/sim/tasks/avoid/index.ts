@@ -99,14 +99,14 @@ export const avoidFamily: TaskFamily = {
     },
     { key: 'collided', label: 'collided (dashed)', kind: 'flag' },
   ],
-  inspector: {
+  inspector: () => ({
     actionDims: [0, 1],
     actionNames: ['Δx', 'Δy'],
     unit: 'mm',
     unitScale: 1000,
     obsNames: ['desired x (m)', 'desired y (m)', 'tip x (m)', 'tip y (m)'],
     startObs: [START_POS[0], START_POS[1], START_POS[0], START_POS[1]],
-  },
+  }),
   viewer: {
     // Replays a followed tip path (one env of the current iteration) by commanding each point in turn,
     // or, until one arrives, a collision-free mode-5 route.

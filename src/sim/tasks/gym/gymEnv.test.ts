@@ -282,7 +282,7 @@ describe('gymFamily', () => {
       ftDenoisingSteps: 10,
       bestRewardThresholdForSuccess: 3,
     });
-    const actSteps = gymFamily.networks['diffusion-mlp']().actSteps;
+    const actSteps = gymFamily.networks['diffusion-mlp']('walker2d').actSteps;
     expect(ref.nEnvs * ref.nSteps * actSteps).toBe(80000);
     const lap = gymFamily.presets.laptop('walker2d', 'dppo');
     expect((lap.nSteps * actSteps) % 1000).toBe(0);
@@ -291,13 +291,12 @@ describe('gymFamily', () => {
   });
 
   it('sizes the networks per task (§3.6): K 20, time 16, [512]×3, Ta = 4; critic [256]×3', () => {
-    const d = gymFamily.networks['diffusion-mlp']();
+    const d = gymFamily.networks['diffusion-mlp']('hopper');
     expect(d).toMatchObject({ obsDim: 11, actionDim: 3, denoisingSteps: 20, timeDim: 16, mlpDims: [512, 512, 512], horizonSteps: 4, actSteps: 4, condSteps: 1, residualStyle: true });
-    // The family record holds one set of networks; the task id picks the dims.
-    const walker = (gymFamily.networks['diffusion-mlp'] as (task?: string) => ReturnType<typeof gymFamily.networks['diffusion-mlp']>)('walker2d');
+    const walker = gymFamily.networks['diffusion-mlp']('walker2d');
     expect([walker.obsDim, walker.actionDim]).toEqual([17, 6]);
-    expect(gymFamily.networks.critic()).toMatchObject({ obsDim: 11, mlpDims: [256, 256, 256], activation: 'mish' });
-    expect(gymInspector('halfcheetah').actionNames).toEqual(['bthigh', 'bshin', 'bfoot', 'fthigh', 'fshin', 'ffoot']);
+    expect(gymFamily.networks.critic('hopper')).toMatchObject({ obsDim: 11, mlpDims: [256, 256, 256], activation: 'mish' });
+    expect(gymFamily.inspector('halfcheetah').actionNames).toEqual(['bthigh', 'bshin', 'bfoot', 'fthigh', 'fshin', 'ffoot']);
     expect(gymInspector('walker2d').obsNames.length).toBe(17);
   });
 

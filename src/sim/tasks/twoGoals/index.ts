@@ -60,7 +60,7 @@ export const twoGoalsFamily: TaskFamily = {
       { value: -1, label: 'neither', color: '#999999' },
     ],
   }],
-  inspector: { actionDims: [0, 1], actionNames: ['Δx', 'Δy'], unit: 'm', unitScale: 1, obsNames: ['x (m)', 'y (m)'], startObs: [0, 0] },
+  inspector: () => ({ actionDims: [0, 1], actionNames: ['Δx', 'Δy'], unit: 'm', unitScale: 1, obsNames: ['x (m)', 'y (m)'], startObs: [0, 0] }),
   viewer: null,
   checkpoints: [],
   datasets: [],
