@@ -33,7 +33,7 @@ describe('dppo CLI', () => {
     expect(info.final).toBe(true);
     expect(info.mujoco.engine).toBe('3.14.0');
     expect(info.mujoco.package).toBe('@mujoco/mujoco@3.14.0');
-    expect(info.tasks).toEqual(expect.arrayContaining(['avoid-m1', 'avoid-m2', 'avoid-m3']));
+    expect(info.tasks).toEqual(expect.arrayContaining(['avoid-m1', 'avoid-m2', 'avoid-m3', 'hopper', 'walker2d', 'halfcheetah']));
     expect(info.backends.find((b: { name: string }) => b.name === 'wasm').available).toBe(true);
     expect(info.checkpoints).toContain('builtin:avoid-m2/diffusion-mlp');
     expect(info.datasets).toContain('builtin:avoid-m2/train');
