@@ -125,7 +125,7 @@ describe('AvoidEnv dynamics', () => {
     }
   });
 
-  it('rejects bad actions with a UserError', () => {
+  it('rejects bad actions with a clear error', () => {
     env.reset(0);
     expect(() => env.step(Float32Array.of(0.01))).toThrow(/2 values/);
     expect(() => env.step(Float32Array.of(NaN, 0))).toThrow(/non-finite/);

@@ -11,7 +11,7 @@
  * computed after it, so obs_t = [d_t, x_t] matches the dataset definition (§6.3). Modes are updated
  * before the reward, so the mode-5 bonus starts on the crossing step.
  */
-import { UserError, assertFinite } from '../../../core/errors';
+import { InternalError, assertFinite } from '../../../core/errors';
 import { DownwardServoController, solveDownwardPosture } from '../../control/downwardServo';
 import { PandaChain } from '../../control/pandaKinematics';
 import { MjEnv } from '../../mjEnv';
@@ -127,8 +127,8 @@ export class AvoidEnv extends MjEnv {
 
   step(action: Float32Array): StepResult {
     this.assertLive();
-    if (!this.started) throw new UserError('Avoid environment: call reset() before step().');
-    if (action.length !== AVOID_ACT_DIM) throw new UserError(`Avoid environment: action must have ${AVOID_ACT_DIM} values, got ${action.length}.`);
+    if (!this.started) throw new InternalError('Avoid environment: call reset() before step().');
+    if (action.length !== AVOID_ACT_DIM) throw new InternalError(`Avoid environment: action must have ${AVOID_ACT_DIM} values, got ${action.length}.`);
     assertFinite(action, 'Avoid action');
     this.syncViews();
     this.desiredX += action[0];

@@ -12,7 +12,7 @@
  * The float order of the reward follows Gymnasium's (`(forward + healthy) − cost`) so an identical state
  * gives a bit-identical reward.
  */
-import { UserError, assertFinite } from '../../../core/errors';
+import { InternalError, UserError, assertFinite } from '../../../core/errors';
 import { Rng } from '../../../core/rng';
 import { MjEnv } from '../../mjEnv';
 import type { Mujoco } from '../../mujoco';
@@ -92,7 +92,7 @@ export class GymEnv extends MjEnv {
 
   constructor(mj: Mujoco, id: GymTaskId, opts: GymEnvOptions = {}) {
     const def = GYM_TASK_DEFS[id];
-    if (!def) throw new UserError(`Unknown Gym task "${id}".`);
+    if (!def) throw new InternalError(`Unknown Gym task "${id}".`);
     super(mj, gymMjcf(id), `${def.title} environment`);
     this.def = def;
     this.spec = gymSpec(id, opts.maxEpisodeSteps ?? GYM_MAX_EPISODE_STEPS);
@@ -157,8 +157,8 @@ export class GymEnv extends MjEnv {
   step(action: Float32Array): StepResult {
     this.assertLive();
     const { def } = this;
-    if (!this.started) throw new UserError(`${def.title} environment: call reset() before step().`);
-    if (action.length !== def.actDim) throw new UserError(`${def.title} environment: action must have ${def.actDim} values, got ${action.length}.`);
+    if (!this.started) throw new InternalError(`${def.title} environment: call reset() before step().`);
+    if (action.length !== def.actDim) throw new InternalError(`${def.title} environment: action must have ${def.actDim} values, got ${action.length}.`);
     assertFinite(action, `${def.title} action`);
     this.syncViews();
     const { mj } = this;
