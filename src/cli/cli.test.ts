@@ -62,4 +62,18 @@ describe('dppo CLI', () => {
     expect(await main(['inspect', bad, '--json'])).toBe(1);
     expect(json().at(-1)).toHaveProperty('error');
   });
+
+  it('`eval --workers 2` runs the envs in the sim worker pool with the same numbers as in-process', () => {
+    vi.restoreAllMocks();
+    const run = (workers: string) => {
+      const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dppo.mjs'), 'eval', '--ckpt', 'builtin:avoid-m1/gmm-mlp', '--episodes', '6', '--workers', workers, '--json'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+      return { task: out.task, success_rate: out.success_rate, avg_return: out.avg_return, episodes: out.episodes };
+    };
+    const pooled = run('2');
+    expect(pooled.task).toBe('avoid-m1');
+    expect(pooled.episodes).toBe(6);
+    expect(pooled).toEqual(run('0'));
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import { taskSpec } from '../../sim/registry';
 import { evaluate } from '../../train/evaluate';
 import type { Parsed } from '../args';
 import { loadCheckpointRef, taskOfCheckpoint } from '../assets';
+import { envFactory } from '../envs';
 import type { Output } from '../output';
 
 export async function cmdEval(p: Parsed, out: Output): Promise<void> {
@@ -19,6 +20,7 @@ export async function cmdEval(p: Parsed, out: Output): Promise<void> {
     seed: p.num('seed', 0),
     actionNoise: p.num('action-noise', 0),
     deterministic: p.str('mode', 'eval') !== 'explore',
+    makeVecEnv: envFactory(p),
   });
   out.summary({ ...summary, ckpt });
 }

@@ -8,6 +8,7 @@ import type { PresetName } from '../../sim/types';
 import { encodeCheckpoint } from '../../policy/checkpoint';
 import { initTf } from '../../policy/tfSetup';
 import { finetunePpo } from '../../train/finetunePpo';
+import { envFactory } from '../envs';
 import type { Parsed } from '../args';
 import { loadCheckpointRef } from '../assets';
 import type { Output } from '../output';
@@ -30,6 +31,7 @@ export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
     config,
     checkpoint,
     finalEval: !p.has('no-final-eval'),
+    makeVecEnv: envFactory(p),
     sink: (ev) => {
       if (ev.type === 'iteration') {
         const m = ev.metrics;
