@@ -30,16 +30,22 @@ export function logicalCores(): number {
   return Math.max(1, nav?.hardwareConcurrency ?? 1);
 }
 
+/** Upper bound of the default: each worker holds its own MuJoCo module (≈ 100 MB resident per Node worker). */
+const MAX_DEFAULT_WORKERS = 8;
+
 /**
- * Default pool size: one worker per core, capped at 4 — measured on the project's 2-vCPU machine
- * (README.md: hopper and avoid-m2, 1 vs 2 workers) and leaving the training thread without a core of its
- * own, since it waits while the sim steps (rollout alternates sim and inference). 0 (in-process) where no
- * worker can be started.
+ * Default pool size, from measurement (docs/benchmarks.md, "Sim throughput"; 2-vCPU machine, 40 envs):
+ * a second worker gave 1.80× (hopper) and 1.76× (avoid-m2) the throughput of one, and one worker equals
+ * the in-process env (pool overhead < 5 %). Rollouts alternate sim and inference, so the training thread
+ * waits while the sim steps and needs no core of its own: Node uses every core. The browser leaves one
+ * core to the page's main thread (hardwareConcurrency − 1). At least 1, at most 8; 0 (in-process) where
+ * no worker can be started.
  */
 export function defaultPoolWorkers(): number {
+  const node = hasNodeWorkers();
+  if (!node && typeof (globalThis as { Worker?: unknown }).Worker !== 'function') return 0;
   const cores = logicalCores();
-  if (!hasNodeWorkers() && typeof (globalThis as { Worker?: unknown }).Worker !== 'function') return 0;
-  return Math.max(1, Math.min(4, cores));
+  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, node ? cores : cores - 1));
 }
 
 /** A VecEnv for `opts`: the worker pool (workers ≥ 1) or the in-process VectorEnv (workers = 0). */

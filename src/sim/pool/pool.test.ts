@@ -8,7 +8,7 @@ import { Rng } from '../../core/rng';
 import { isTaskId } from '../registry';
 import type { ChunkStepResult, VecEnv, VecEnvOptions } from '../types';
 import { createVectorEnv } from '../vectorEnv';
-import { createPooledVecEnv, nodeSpawn, splitEnvs, WorkerPoolVecEnv, type PoolEndpoint, type SpawnPoolWorker } from './index';
+import { createPooledVecEnv, defaultPoolWorkers, logicalCores, nodeSpawn, splitEnvs, WorkerPoolVecEnv, type PoolEndpoint, type SpawnPoolWorker } from './index';
 import type { PoolRequest } from './protocol';
 
 const open: VecEnv[] = [];
@@ -90,6 +90,10 @@ describe('WorkerPoolVecEnv', () => {
     // Random actions topple the Hopper within a few dozen steps; the horizon of 40 truncates the rest.
     expect(await compareWithInProcess(opts, 2, 'shared', 40)).toBeGreaterThan(10);
     expect(await compareWithInProcess({ ...opts, nEnvs: 3 }, 2, 'transfer', 20)).toBeGreaterThan(3);
+  });
+
+  it('defaults to one worker per core in Node (at least 1, at most 8)', () => {
+    expect(defaultPoolWorkers()).toBe(Math.max(1, Math.min(8, logicalCores())));
   });
 
   it('createPooledVecEnv: workers 0 is the in-process env, workers ≥ 1 a pool of threads', async () => {
