@@ -25,4 +25,8 @@ export type MetricKey =
   | 'train/eval_iteration'
   | 'time/rollout_s'
   | 'time/values_s'
-  | 'time/update_s';
+  | 'time/update_s'
+  /** Running (un-paused) seconds of the whole iteration, setup excluded. */
+  | 'time/iteration_s'
+  /** Seconds the run was held by a pause during the iteration (not counted in any other time). */
+  | 'time/paused_s';

@@ -262,6 +262,7 @@ function onEvent(runId: string, ev: TrainEvent): void {
       if (useRuns.getState().progress?.runId === runId) useRuns.setState({ progress: null });
       return;
     case 'pretrain-epoch':
+    case 'warning':
       return;
     default: {
       const never: never = ev;

@@ -4,6 +4,7 @@
  */
 
 import type { MetricKey } from '../config/metrics';
+import type { CollapseKind } from './divergence';
 
 export type { MetricKey };
 
@@ -34,7 +35,16 @@ export type TrainEvent =
   | { type: 'paths'; itr: number; paths: EnvPath[] }
   | { type: 'pretrain-epoch'; epoch: number; totalEpochs: number; loss: number; lr: number; wallS: number }
   | { type: 'done'; summary: Record<string, number | boolean | string> }
-  | { type: 'error'; message: string };
+  /**
+   * A collapse warning from the divergence guard (divergence.ts): `metric` names the curve that shows it,
+   * `itr` the iteration that completed the streak (its point is already recorded).
+   */
+  | { type: 'warning'; itr: number; kind: CollapseKind; metric: MetricKey; message: string }
+  /**
+   * The run failed. After a divergence, `lastGood` names where the last good weights were kept (the worker's
+   * `session:<runId>`) and the iteration they were taken after (−1 = the starting weights).
+   */
+  | { type: 'error'; message: string; lastGood?: { checkpoint: string; itr: number } };
 
 export type TrainEventSink = (event: TrainEvent) => void;
 
@@ -42,11 +52,17 @@ export type TrainEventSink = (event: TrainEvent) => void;
 export interface RunControl {
   /** Resolves immediately unless paused; awaits resume. */
   checkpoint(): Promise<void>;
-  /** True once stop was requested: the loop finishes the current phase and returns. */
+  /**
+   * True once stop was requested: the loop abandons the iteration in progress at its next checkpoint (no
+   * 'iteration' event for it; a partial update is undone) and returns with the completed ones.
+   */
   readonly stopped: boolean;
+  /** Milliseconds spent held by a pause so far (not work: loops subtract it from their timings). */
+  readonly pausedMs?: number;
 }
 
 export const alwaysRun: RunControl = {
   checkpoint: () => Promise.resolve(),
   stopped: false,
+  pausedMs: 0,
 };

@@ -47,6 +47,11 @@ export interface RolloutOptions {
   randnClipValue: number;
   /** Std of Gaussian noise added to the executed normalised actions (`dppo eval --action-noise`). */
   actionNoise?: number;
+  /**
+   * Sees every sampled action chunk [n, Ta, Da] (normalised) before it reaches the env; throws to stop the
+   * rollout (the divergence guard: a NaN action is "training diverged", not an env error).
+   */
+  checkActions?: (actions: Float32Array) => void;
   /** Called after every chunk step (progress, cooperative pause). */
   onStep?: (t: number) => Promise<void>;
 }
@@ -111,6 +116,7 @@ export async function collectRollout(
     }
     actions.dispose();
     if (opts.actionNoise) for (let k = 0; k < actionData.length; k++) actionData[k] += opts.actionNoise * rng.normal();
+    opts.checkActions?.(actionData);
     const res = await venv.stepChunk(actionData, Ta);
     buf.rewards.set(res.reward, t * n);
     buf.terminated.set(res.terminated, t * n);

@@ -161,6 +161,22 @@ describe('trainRuns (train worker run handling)', () => {
     expect(err).toMatchObject({ type: 'error', requestId: 9 });
   });
 
+  it('a diverging run ends in an error naming the iteration and keeps its last good weights as session:<runId>', async () => {
+    const rec = recorder();
+    const config = tinyConfig({ nTrainItr: 6, nCriticWarmupItr: 1, actorLr: 1e30, actorMinLr: 1e30 });
+    handleRunMessage({ type: 'start-finetune', runId: 'dv', config, checkpoint: checkpointBytes() }, rec.post);
+    const err = (await rec.until(isEvent('dv', 'error'))) as { event: Extract<TrainEvent, { type: 'error' }> };
+    expect(err.event.message).toMatch(/^Training diverged at iteration \d+: the .+ became non-finite/);
+    expect(err.event.lastGood).toEqual({ checkpoint: 'session:dv', itr: expect.any(Number) });
+    const points = rec.events('dv').filter((e) => e.type === 'iteration');
+    expect(err.event.lastGood!.itr).toBeLessThan(points.length);
+    await new Promise((r) => setTimeout(r, 0));
+    // The kept weights are evaluable: the inspector samples them (finite clouds).
+    handleRunMessage({ type: 'inspect', requestId: 31, runId: null, checkpoint: 'session:dv', policy: 'current', obs: [0.1, -0.2], n: 16, seed: 0 }, rec.post);
+    const res = (await rec.until((r) => r.type === 'inspect-result' && r.result.requestId === 31)) as { result: InspectResult };
+    expect(res.result.steps.every((s) => s.every(Number.isFinite))).toBe(true);
+  });
+
   it('pauses, resumes and stops a run', async () => {
     const rec = recorder();
     handleRunMessage({ type: 'start-finetune', runId: 'b', config: tinyConfig({ nTrainItr: 200 }), checkpoint: checkpointBytes() }, rec.post);
@@ -247,7 +263,7 @@ describe('trainRuns: pre-training from the bundled demos', () => {
     const config = resolveFinetuneConfig(taskFamily('avoid-m2').presets.reference('avoid-m2', 'dppo', 0), { nEnvs: 2, nSteps: 2, batchSize: 20, updateEpochs: 1, nTrainItr: 1 });
     handleRunMessage({ type: 'start-finetune', runId: 'f1', config, checkpoint: 'session:p1' }, rec.post);
     const done = await rec.until(isEvent('f1', 'done'), 90_000);
-    expect(done).toMatchObject({ event: { summary: { itr: 1, stopped: false } } });
+    expect(done).toMatchObject({ event: { summary: { itr: 0, iterations: 1, stopped: false } } });
     expect(rec.events('f1').filter((e) => e.type === 'iteration')).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 0)); // the loop has returned after 'done'
     handleRunMessage({ type: 'start-finetune', runId: 'f2', config, checkpoint: 'session:nope' }, rec.post);

@@ -5,7 +5,8 @@
  *
  * One long job at a time (2-core target), whichever its kind. After a fine-tuning run ends its policies
  * stay loaded so the inspector can still compare pre-trained and fine-tuned; they are released when the
- * next job starts. A pre-training job leaves its checkpoint as `session:<runId>` (pretrainJob.ts).
+ * next job starts. A pre-training job leaves its checkpoint as `session:<runId>` (pretrainJob.ts); so does a
+ * fine-tuning run that diverged, with its last good weights (train/divergence.ts).
  *
  * Assets (bundled checkpoints and datasets, session checkpoints) come from runAssets.ts.
  *
@@ -20,12 +21,13 @@ import type { Normalizer } from '../policy/normalizer';
 import type { Policy, SampleOptions } from '../policy/types';
 import { setMujocoVendorBase } from '../sim/mujoco';
 import { PausableControl } from '../train/control';
+import { DivergenceError } from '../train/divergence';
 import type { TrainEvent } from '../train/events';
 import { finetunePpo, type FinetuneHandles, type FinetuneResult } from '../train/finetunePpo';
 import { vendorUrl } from './assetBase';
 import { runPretrainJob } from './pretrainJob';
 import type { InspectResult, TrainRequest, TrainResponse } from './protocol';
-import { loadCheckpoint } from './runAssets';
+import { keepSessionCheckpoint, loadCheckpoint } from './runAssets';
 
 /** Every TrainRequest except the backend ones, which train.worker.ts handles itself. */
 export type RunRequest = Exclude<TrainRequest, { type: 'init' } | { type: 'set-backend' }>;
@@ -98,7 +100,13 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
     });
   } catch (err) {
     mine.handles = null; // the loop released its policies on the way out
-    emit({ type: 'error', message: message(err) });
+    if (err instanceof DivergenceError && err.lastGood) {
+      // The last good weights stay loadable as session:<runId> (inspector, a new fine-tuning run).
+      const ref = keepSessionCheckpoint(runId, err.lastGood.checkpoint);
+      emit({ type: 'error', message: message(err), lastGood: { checkpoint: ref, itr: err.lastGood.itr } });
+    } else {
+      emit({ type: 'error', message: message(err) });
+    }
   } finally {
     mine.finished = true;
   }
