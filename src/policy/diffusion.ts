@@ -12,6 +12,7 @@
  * (`network.*`) or a fine-tuning one (`actor.*` + `actor_ft.*`, after prepareFinetune).
  */
 import * as tf from '@tensorflow/tfjs';
+import { RANDN_CLIP_VALUE_DEFAULT } from '../config/finetune';
 import type { DiffusionConfig, DiffusionMlpConfig, DiffusionUnetConfig } from '../config/model';
 import { InternalError, UserError } from '../core/errors';
 import { Rng } from '../core/rng';
@@ -123,7 +124,7 @@ export class DiffusionPolicy<Net extends DenoiserNet = DenoiserNet> implements P
       base: this.base,
       ft: useFt ? this.ft : null,
       denoisedClipValue: this.config.denoisedClipValue,
-      randnClipValue: opts.randnClipValue ?? 10,
+      randnClipValue: opts.randnClipValue ?? RANDN_CLIP_VALUE_DEFAULT,
       seed: opts.rng.seed(),
       horizonSteps: this.config.horizonSteps,
       actionDim: this.config.actionDim,

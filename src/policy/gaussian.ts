@@ -15,6 +15,7 @@
  * the two agree whenever no element leaves [−5, 2] and actSteps = Ta (true in every reference config).
  */
 import * as tf from '@tensorflow/tfjs';
+import { RANDN_CLIP_VALUE_DEFAULT } from '../config/finetune';
 import type { GaussianMlpConfig } from '../config/model';
 import { InternalError, UserError } from '../core/errors';
 import type { Rng } from '../core/rng';
@@ -28,8 +29,6 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 /** Clamp of each element log-density in the PPO log-prob (spec §2.8 step 1). */
 export const LOGPROB_MIN = -5;
 export const LOGPROB_MAX = 2;
-/** `randn_clip_value` default of DPPO's GaussianModel when the caller gives none. */
-const DEFAULT_RANDN_CLIP = 10;
 
 /** Element-wise log N(x; μ, σ) = −½((x−μ)/σ)² − log σ − ½ log 2π, with log σ given (broadcasts). */
 export function normalLogDensity(x: tf.Tensor, mean: tf.Tensor, logStd: tf.Tensor): tf.Tensor {
@@ -97,7 +96,7 @@ export class GaussianMlpPolicy extends NetworkParamsPolicy implements Policy {
    */
   sample(obs: tf.Tensor2D, opts: SampleOptions): SampleResult {
     const { horizonSteps: Ta, actionDim: Da } = this.config;
-    const clip = opts.randnClipValue ?? DEFAULT_RANDN_CLIP;
+    const clip = opts.randnClipValue ?? RANDN_CLIP_VALUE_DEFAULT;
     const seed = opts.deterministic ? 0 : opts.rng.seed();
     const r = tf.tidy(() => {
       const mu = this.mean(obs);

@@ -24,6 +24,7 @@
  * unclamped; the reference's −mean log_prob is this times Ta·Da (a constant factor).
  */
 import * as tf from '@tensorflow/tfjs';
+import { RANDN_CLIP_VALUE_DEFAULT } from '../config/finetune';
 import type { GmmMlpConfig } from '../config/model';
 import { InternalError, UserError } from '../core/errors';
 import type { Rng } from '../core/rng';
@@ -32,8 +33,6 @@ import { makeMlpHead, makeVariable, type MlpHead, type Param } from './nn';
 import { NetworkParamsPolicy } from './networkParams';
 import type { LogProbOptions, Policy, SampleOptions, SampleResult } from './types';
 
-/** `randn_clip_value` default when the caller gives none (as the Gaussian actor). */
-const DEFAULT_RANDN_CLIP = 10;
 
 /** The mixture's parameters at a batch of observations. */
 export interface GmmParams {
@@ -96,7 +95,7 @@ export class GmmMlpPolicy extends NetworkParamsPolicy implements Policy {
    */
   sample(obs: tf.Tensor2D, opts: SampleOptions): SampleResult {
     const { horizonSteps: Ta, actionDim: Da, numModes: Km } = this.config;
-    const clip = opts.randnClipValue ?? DEFAULT_RANDN_CLIP;
+    const clip = opts.randnClipValue ?? RANDN_CLIP_VALUE_DEFAULT;
     const modeSeed = opts.rng.seed();
     const noiseSeed = opts.deterministic ? 0 : opts.rng.seed();
     const r = tf.tidy(() => {

@@ -22,7 +22,7 @@ export interface SampleOptions {
   rng: Rng;
   /** Exploration std floor σ_min^exp at every step (training mode only; spec §2.4). */
   minSamplingDenoisingStd?: number;
-  /** Clamp of noise draws (`randn_clip_value`). */
+  /** Clamp of noise draws (`randn_clip_value`); default RANDN_CLIP_VALUE_DEFAULT (config/finetune.ts), the one default. */
   randnClipValue?: number;
   /** Record every intermediate x_k for the inspector: [K+1, B, Ta, Da] (x_K … x_0). */
   recordAllSteps?: boolean;

@@ -5,7 +5,21 @@
  * FinetuneConfig key and are written only where they differ from the preset.
  */
 import { create } from 'zustand';
-import { FINETUNE_KEYS, resolveFinetuneConfig, type Algo, type FinetuneConfig } from '../config/finetune';
+import {
+  ALGOS as CONFIG_ALGOS,
+  checkFinetuneSetting,
+  FINETUNE_KEYS,
+  finetuneIssues,
+  isFinetuneKey,
+  resolveFinetuneConfig,
+  unknownSettingMessage,
+  type Algo,
+  type FinetuneConfig,
+  type FinetuneKey,
+} from '../config/finetune';
+import type { ActorConfig } from '../config/model';
+import { actorConfigFor } from '../sim/registry';
+import { kindForAlgo } from './pretrain';
 import { defaultTask, isTaskId, PRESET_NAMES, taskListings, taskPreset, type PresetName, type TaskId } from './taskCatalog';
 
 export type OverrideValue = number | boolean;
@@ -19,7 +33,7 @@ export interface ExperimentSettings {
   overrides: Overrides;
 }
 
-export const ALGOS: readonly Algo[] = ['dppo', 'gaussian', 'gmm'];
+export const ALGOS: readonly Algo[] = CONFIG_ALGOS;
 export const ALGO_LABELS: Record<Algo, string> = { dppo: 'DPPO', gaussian: 'Gaussian-PPO', gmm: 'GMM-PPO' };
 export const ALGO_SHORT: Record<Algo, string> = { dppo: 'DPPO', gaussian: 'Gaussian', gmm: 'GMM' };
 export const PRESETS: readonly PresetName[] = PRESET_NAMES;
@@ -40,6 +54,47 @@ export function referenceConfig(s: Pick<ExperimentSettings, 'task' | 'algo' | 's
 /** Full validated config; throws UserError with the offending key. */
 export function configOf(s: ExperimentSettings): FinetuneConfig {
   return resolveFinetuneConfig(presetConfig(s), s.overrides);
+}
+
+/**
+ * Text typed into a field that is not a valid value of its setting. It is kept as typed (the field shows it
+ * with the reason) and keeps Start disabled; it never reaches the URL or a run.
+ */
+export type Drafts = Partial<Record<FinetuneKey, string>>;
+
+/** The actor the experiment fine-tunes (the task's network for the algorithm: bundled and session checkpoints share it). */
+export function formActor(task: string, algo: Algo): ActorConfig | null {
+  try {
+    return actorConfigFor(task, kindForAlgo(algo));
+  } catch {
+    return null;
+  }
+}
+
+export interface FormValidity {
+  /** The config a run would start with, or null while any setting is invalid. */
+  config: FinetuneConfig | null;
+  /** Why each invalid setting is invalid (message names the setting and the allowed range), by key. */
+  issues: Partial<Record<FinetuneKey, string>>;
+}
+
+/**
+ * The form's settings checked by the same schema as `--set` and links: typed text first (each draft gets its
+ * setting's message), then — once every value is valid — the relations between settings and those against
+ * the checkpoint's actor (K′ ≤ K, rollout memory).
+ */
+export function formValidity(s: ExperimentSettings, drafts: Drafts = {}, actor: ActorConfig | null = formActor(s.task, s.algo)): FormValidity {
+  const candidate: Record<string, unknown> = { ...presetConfig(s), ...s.overrides, ...drafts };
+  const { config, issues } = finetuneIssues(candidate, actor);
+  const byKey: Partial<Record<FinetuneKey, string>> = {};
+  for (const i of issues) byKey[i.key] ??= i.message;
+  return { config: config ? resolveFinetuneConfig(config) : null, issues: byKey };
+}
+
+/** The message the form shows for text typed into a setting's field (null when the text is a valid value). */
+export function fieldMessage(key: FinetuneKey, text: string): string | null {
+  const r = checkFinetuneSetting(key, text);
+  return r.ok ? null : r.message;
 }
 
 /** Parses the query part of the hash. Unknown or invalid entries are skipped and reported. */
@@ -64,26 +119,19 @@ export function parseExperimentQuery(query: string): { settings: ExperimentSetti
   }
   const seed = params.get('seed');
   if (seed !== null) {
-    const v = Number(seed);
-    if (Number.isInteger(v) && v >= 0) s.seed = v;
-    else problems.push(`seed "${seed}" is not a non-negative integer`);
+    const r = checkFinetuneSetting('seed', seed);
+    if (r.ok) s.seed = r.value as number;
+    else problems.push(r.message);
   }
-  const base = presetConfig(s);
   for (const [key, raw] of params) {
     if (key === 'preset' || FIXED_KEYS.has(key)) continue;
-    if (!(FINETUNE_KEYS as readonly string[]).includes(key)) {
-      problems.push(`unknown setting "${key}"`);
+    if (!isFinetuneKey(key)) {
+      problems.push(unknownSettingMessage(key));
       continue;
     }
-    const k = key as keyof FinetuneConfig;
-    const current = base[k];
-    if (typeof current === 'boolean') {
-      s.overrides[k] = raw === 'true' || raw === '1';
-    } else {
-      const v = Number(raw);
-      if (Number.isFinite(v)) s.overrides[k] = v;
-      else problems.push(`"${key}" must be a number, got "${raw}"`);
-    }
+    const r = checkFinetuneSetting(key, raw);
+    if (r.ok) s.overrides[key] = r.value as OverrideValue;
+    else problems.push(r.message);
   }
   s.overrides = pruneOverrides(s, s.overrides);
   try {
@@ -123,15 +171,17 @@ export function splitHash(hash: string): { path: string; query: string } {
 interface ExperimentState extends ExperimentSettings {
   /** Problems found in the shared link, shown once next to the form. */
   linkProblems: string[];
+  /** Invalid text typed into fields, kept as typed (see Drafts). */
+  drafts: Drafts;
 }
 
 /** Settings carried by the hash of the Experiments route (or none). */
 function fromLocation(): ExperimentState {
   const hash = typeof location === 'undefined' ? '' : location.hash;
   const { path, query } = splitHash(hash);
-  if (!query || !/^\/?(experiments)?\/?$/.test(path)) return { ...DEFAULT_SETTINGS, linkProblems: [] };
+  if (!query || !/^\/?(experiments)?\/?$/.test(path)) return { ...DEFAULT_SETTINGS, linkProblems: [], drafts: {} };
   const { settings, problems } = parseExperimentQuery(query);
-  return { ...settings, linkProblems: problems };
+  return { ...settings, linkProblems: problems, drafts: {} };
 }
 
 export const useExperiment = create<ExperimentState>(fromLocation);
@@ -155,17 +205,43 @@ export function setExperiment(patch: Partial<Omit<ExperimentSettings, 'overrides
   writeHash();
 }
 
+/** Sets (or with undefined, resets to the preset) one setting's value; its draft, if any, is dropped. */
 export function setOverride(key: keyof FinetuneConfig, value: OverrideValue | undefined): void {
-  const cur = settingsOf(useExperiment.getState());
+  const state = useExperiment.getState();
+  const cur = settingsOf(state);
   const overrides = { ...cur.overrides };
   if (value === undefined) delete overrides[key];
   else overrides[key] = value;
-  useExperiment.setState({ overrides: pruneOverrides(cur, overrides) });
+  const drafts = { ...state.drafts };
+  delete drafts[key];
+  useExperiment.setState({ overrides: pruneOverrides(cur, overrides), drafts });
   writeHash();
 }
 
+/**
+ * Text typed into a setting's field (the seed included): a valid value is applied at once; anything else
+ * is kept as a draft that marks the field and keeps Start disabled.
+ */
+export function setFieldText(key: FinetuneKey, text: string): void {
+  const r = checkFinetuneSetting(key, text);
+  if (!r.ok) {
+    useExperiment.setState((s) => ({ drafts: { ...s.drafts, [key]: text } }));
+    return;
+  }
+  if (key === 'seed') {
+    useExperiment.setState((s) => {
+      const drafts = { ...s.drafts };
+      delete drafts.seed;
+      return { drafts };
+    });
+    setExperiment({ seed: r.value as number });
+  } else {
+    setOverride(key, r.value as OverrideValue);
+  }
+}
+
 export function resetOverrides(): void {
-  useExperiment.setState({ overrides: {} });
+  useExperiment.setState((s) => ({ overrides: {}, drafts: s.drafts.seed !== undefined ? { seed: s.drafts.seed } : {} }));
   writeHash();
 }
 
@@ -182,5 +258,5 @@ export function syncExperimentWithHash(): void {
   }
   const { settings, problems } = parseExperimentQuery(query);
   const cur = formatExperimentQuery(settingsOf(useExperiment.getState()));
-  if (formatExperimentQuery(settings) !== cur) useExperiment.setState({ ...settings, linkProblems: problems });
+  if (formatExperimentQuery(settings) !== cur) useExperiment.setState({ ...settings, linkProblems: problems, drafts: {} });
 }

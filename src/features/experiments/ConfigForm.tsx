@@ -9,12 +9,13 @@ import {
   ALGOS,
   ALGO_LABELS,
   ALGO_SHORT,
+  formValidity,
   PRESETS,
   presetConfig,
   referenceConfig,
   resetOverrides,
   setExperiment,
-  setOverride,
+  setFieldText,
   useExperiment,
 } from '../../state/experiment';
 import { checkpointOptions, selectCheckpoint, selectedCheckpoint, usePretrain } from '../../state/pretrain';
@@ -34,14 +35,17 @@ export function ConfigForm() {
   const seed = useExperiment((s) => s.seed);
   const overrides = useExperiment((s) => s.overrides);
   const linkProblems = useExperiment((s) => s.linkProblems);
+  const drafts = useExperiment((s) => s.drafts);
   const sessionCheckpoints = usePretrain((s) => s.sessionCheckpoints);
   const chosen = usePretrain((s) => s.chosen);
   const ckptOptions = useMemo(() => checkpointOptions(task, algo, sessionCheckpoints), [task, algo, sessionCheckpoints]);
   const ckpt = selectedCheckpoint(task, algo, { chosen, sessionCheckpoints });
   const base = useMemo(() => presetConfig({ task, algo, preset, seed }), [task, algo, preset, seed]);
   const ref = useMemo(() => referenceConfig({ task, algo, seed }), [task, algo, seed]);
+  const { issues } = useMemo(() => formValidity({ task, algo, preset, seed, overrides }, drafts), [task, algo, preset, seed, overrides, drafts]);
   const [copied, setCopied] = useState(false);
   const nChanged = Object.keys(overrides).length;
+  const seedText = drafts.seed ?? String(seed);
 
   const copyLink = () => {
     void navigator.clipboard?.writeText(location.href).then(
@@ -74,17 +78,20 @@ export function ConfigForm() {
           <span>seed</span>
           <input
             className="mono xp-seed"
-            type="number"
-            min={0}
-            value={seed}
-            onChange={(e) => {
-              const v = Number(e.target.value);
-              if (Number.isInteger(v) && v >= 0) setExperiment({ seed: v });
-            }}
+            inputMode="numeric"
+            value={seedText}
+            aria-invalid={issues.seed ? true : undefined}
+            aria-describedby={issues.seed ? 'param-error-seed' : undefined}
+            onChange={(e) => setFieldText('seed', e.target.value)}
             data-testid="seed"
           />
         </label>
       </div>
+      {issues.seed ? (
+        <p className="xp-invalid" id="param-error-seed" role="alert" data-testid="param-error-seed">
+          {issues.seed}
+        </p>
+      ) : null}
       <div className="xp-seg" role="radiogroup" aria-label="algorithm">
         {ALGOS.map((a: Algo) => (
           <button key={a} type="button" role="radio" aria-checked={algo === a} className={algo === a ? 'on' : ''} onClick={() => setExperiment({ algo: a })} title={ALGO_LABELS[a]}>
@@ -128,10 +135,11 @@ export function ConfigForm() {
         </Button>
       </div>
       {PARAM_GROUPS.map((g) => (
-        <details key={g.title} className="xp-group" open={g.open}>
+        <details key={g.title} className="xp-group" open={g.open || g.keys.some((k) => issues[k])}>
           <summary>
             {g.title}
-            {g.keys.some((k) => k in overrides) ? <span className="xp-dot" aria-label="changed" /> : null}
+            {g.keys.some((k) => k in overrides || k in drafts) ? <span className="xp-dot" aria-label="changed" /> : null}
+            {g.keys.some((k) => issues[k]) ? <span className="xp-invalid"> · invalid</span> : null}
           </summary>
           {g.keys.map((k) => (
             <ParamField
@@ -141,7 +149,7 @@ export function ConfigForm() {
               presetValue={base[k] as number | boolean}
               referenceValue={ref[k] as number | boolean}
               presetName={preset}
-              onChange={setOverride}
+              issue={issues[k] ?? null}
             />
           ))}
         </details>

@@ -4,21 +4,23 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useApp } from '../../state/app';
-import { configOf, useExperiment, settingsOf } from '../../state/experiment';
+import { formValidity, useExperiment, settingsOf } from '../../state/experiment';
 import { isPretrainLive, selectedCheckpoint, usePretrain } from '../../state/pretrain';
 import { isLive, pauseRun, resumeRun, startRun, stopRun, timeEstimate, useRuns, type Run, type RunProgress } from '../../state/runs';
 import { Button } from '../../ui/Button';
 import { Kbd } from '../../ui/Kbd';
 import { StatusDot, type Status } from '../../ui/StatusDot';
 
-/** The config of the form, or the reason it is invalid. */
+/**
+ * The config of the form, or which settings are invalid (each field shows its own reason; the Run panel
+ * only points at them).
+ */
 export function useFormConfig() {
   const state = useExperiment();
-  try {
-    return { config: configOf(settingsOf(state)), error: null as string | null, preset: state.preset };
-  } catch (err) {
-    return { config: null, error: err instanceof Error ? err.message : String(err), preset: state.preset };
-  }
+  const { config, issues } = formValidity(settingsOf(state), state.drafts);
+  const bad = Object.keys(issues);
+  const error = config ? null : bad.length ? `Fix ${bad.length === 1 ? 'the marked setting' : `the ${bad.length} marked settings`} to start: ${bad.join(', ')}.` : 'The settings are not valid.';
+  return { config, error, preset: state.preset };
 }
 
 export function fmtDuration(ms: number | null): string {

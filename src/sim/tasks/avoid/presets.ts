@@ -5,6 +5,7 @@
  */
 import type { DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig, CriticConfig } from '../../../config/model';
 import type { Algo, FinetuneConfig } from '../../../config/finetune';
+import { avoidSpec } from './avoidEnv';
 
 export const AVOID_TASKS = ['avoid-m1', 'avoid-m2', 'avoid-m3'] as const;
 export type AvoidTaskId = (typeof AVOID_TASKS)[number];
@@ -47,7 +48,8 @@ export function avoidReferencePreset(task: string, algo: Algo, seed = 0): Finetu
     minLogprobDenoisingStd: 0.1,
     randnClipValue: 3,
     maxEpisodeSteps: 100,
-    bestRewardThresholdForSuccess: 2,
+    // The task's success rule is the default; a run may override it (its metrics then use the override).
+    bestRewardThresholdForSuccess: avoidSpec(task).bestRewardThresholdForSuccess,
     logprobBatchSize: 10000,
     maxGradNorm: 0,
   };

@@ -63,6 +63,7 @@ export function gymReferencePreset(task: string, algo: Algo, seed = 0): Finetune
     minLogprobDenoisingStd: 0.1,
     randnClipValue: 3,
     maxEpisodeSteps: GYM_MAX_EPISODE_STEPS,
+    // The task's success rule (gymEnv.ts, the same constant as its EnvSpec) is the default; a run may override it.
     bestRewardThresholdForSuccess: GYM_SUCCESS_THRESHOLD,
     logprobBatchSize: 10000,
     maxGradNorm: 0,

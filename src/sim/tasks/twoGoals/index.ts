@@ -18,7 +18,7 @@ function twoGoalsPreset(task: string, algo: Algo, seed = 0): FinetuneConfig {
     lrWarmupSteps: 0, lrFirstCycleSteps: 15, nCriticWarmupItr: 1, targetKl: 1, vfCoef: 0.5,
     rewardScaleRunning: true, rewardScaleConst: 1, clipPlossCoef: 0.1, clipPlossCoefBase: 0.1, clipPlossCoefRate: 3,
     gammaDenoising: 0.95, ftDenoisingSteps: 5, minSamplingDenoisingStd: 0.1, minLogprobDenoisingStd: 0.1,
-    randnClipValue: 3, maxEpisodeSteps: TWO_GOALS.maxEpisodeSteps, bestRewardThresholdForSuccess: 1,
+    randnClipValue: 3, maxEpisodeSteps: TWO_GOALS.maxEpisodeSteps, bestRewardThresholdForSuccess: TWO_GOALS_SPEC.bestRewardThresholdForSuccess,
     logprobBatchSize: 10000, maxGradNorm: 0,
   };
 }
