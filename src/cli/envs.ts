@@ -4,13 +4,13 @@
  * denoising chain already uses two threads in Node, and the rollout alternates inference and sim, so the
  * pool pays where env steps dominate (docs/benchmarks.md, "Sim throughput").
  */
-import { UserError } from '../core/errors';
 import { createPooledVecEnv } from '../sim/pool';
 import type { VecEnv, VecEnvOptions } from '../sim/types';
-import type { Parsed } from './args';
+import type { OptionDecl, Parsed } from './args';
+
+export const WORKERS_OPTION: OptionDecl = { type: 'string', value: 'N', help: 'sim worker threads for the envs (0 = in-process, the default; up to 64)' };
 
 export function envFactory(p: Parsed): (opts: VecEnvOptions) => Promise<VecEnv> {
-  const workers = p.num('workers', 0);
-  if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new UserError(`--workers must be an integer from 0 (in-process) to 64, got ${workers}`);
+  const workers = p.int('workers', { min: 0, max: 64 }, 0);
   return (opts) => createPooledVecEnv(opts, { workers });
 }

@@ -1,32 +1,46 @@
 /**
  * `npx dppo <command>` — the workbench engine in Node (design/architecture.md §4). Every command accepts
- * --json (one JSON object per line, summary last); errors exit non-zero with an {"error": …} line.
+ * --json (one JSON object per line, summary last); errors exit non-zero with an {"error": …} line. Each
+ * command declares its options (args.ts): unknown ones and bad values are errors naming the option.
  */
 import { UserError } from '../core/errors';
+import { closest } from '../core/suggest';
 import { Output } from './output';
-import { parseCli, type Parsed } from './args';
-import { cmdInfo } from './commands/info';
-import { cmdDemos } from './commands/demos';
-import { cmdPretrain } from './commands/pretrain';
-import { cmdFinetune } from './commands/finetune';
-import { cmdEval } from './commands/evalCmd';
+import { optionHelp, parseCommand, type CommandSpec, type Parsed } from './args';
+import { cmdInfo, infoSpec } from './commands/info';
+import { cmdDemos, demosSpec } from './commands/demos';
+import { cmdPretrain, pretrainSpec } from './commands/pretrain';
+import { cmdFinetune, finetuneSpec } from './commands/finetune';
+import { cmdEval, evalSpec } from './commands/evalCmd';
 import { cmdBench } from './commands/bench';
-import { cmdInspect } from './commands/inspect';
-import { cmdTrace } from './commands/trace';
+import { benchSpec } from './commands/benchOptions';
+import { cmdInspect, inspectSpec } from './commands/inspect';
+import { cmdTrace, traceSpec } from './commands/trace';
 
-const COMMANDS: Record<string, { run: (p: Parsed, out: Output) => Promise<void>; help: string }> = {
-  info: { run: cmdInfo, help: 'versions, backends, tasks, bundled checkpoints and datasets' },
-  demos: { run: cmdDemos, help: '--task T --episodes N --out FILE.npz [--seed S]: scripted-expert demonstrations (DPPO npz)' },
-  pretrain: { run: cmdPretrain, help: '--task T --policy diffusion-mlp|gaussian-mlp|gmm-mlp --data FILE|builtin --epochs N --out CKPT' },
-  finetune: { run: cmdFinetune, help: '--task T --algo dppo|gaussian|gmm [--ckpt C] [--preset laptop|reference] --iters N --seed S [--set k=v …] [--out CKPT] [--workers N]' },
-  eval: { run: cmdEval, help: '--ckpt C [--task T] --episodes N [--action-noise σ] [--seed S] [--workers N] (the task defaults to the checkpoint\'s)' },
-  bench: { run: cmdBench, help: 'sim|sample|update|finetune [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
-  inspect: { run: cmdInspect, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
-  trace: { run: cmdTrace, help: '--task T --seed S --actions FILE.npy [--episodes N] [--max-episode-steps M] [--state reset|each]: one env under raw actions [T, Da], state and obs per step' },
+interface Command {
+  run: (p: Parsed, out: Output) => Promise<void>;
+  spec: CommandSpec;
+  help: string;
+}
+
+const COMMANDS: Record<string, Command> = {
+  info: { run: cmdInfo, spec: infoSpec, help: 'versions, backends, tasks, bundled checkpoints and datasets' },
+  demos: { run: cmdDemos, spec: demosSpec, help: '--task T --episodes N --out FILE.npz [--seed S]: scripted-expert demonstrations (DPPO npz)' },
+  pretrain: { run: cmdPretrain, spec: pretrainSpec, help: '--task T --policy diffusion-mlp|gaussian-mlp|gmm-mlp --data FILE|builtin --epochs N --out CKPT' },
+  finetune: { run: cmdFinetune, spec: finetuneSpec, help: '[--task T] [--algo dppo|gaussian|gmm] [--ckpt C] [--preset laptop|reference] --iters N --seed S [--set k=v …] [--out CKPT] [--workers N] (task and algorithm default to the checkpoint\'s)' },
+  eval: { run: cmdEval, spec: evalSpec, help: '--ckpt C [--task T] --episodes N [--action-noise σ] [--seed S] [--workers N] (the task defaults to the checkpoint\'s)' },
+  bench: { run: cmdBench, spec: benchSpec, help: 'sim|sample|update|finetune [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
+  inspect: { run: cmdInspect, spec: inspectSpec, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
+  trace: { run: cmdTrace, spec: traceSpec, help: '--task T --seed S --actions FILE.npy [--episodes N] [--max-episode-steps M] [--state reset|each]: one env under raw actions [T, Da], state and obs per step' },
 };
 
 function usage(): string {
-  return ['usage: dppo <command> [options] [--json]', '', ...Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(9)} ${v.help}`)].join('\n');
+  return ['usage: dppo <command> [options] [--json]   (dppo <command> --help lists its options)', '', ...Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(9)} ${v.help}`)].join('\n');
+}
+
+function commandUsage(name: string, c: Command): string {
+  const pos = c.spec.positionals?.length ? ` ${c.spec.positionals.join(' ')}` : '';
+  return [`usage: dppo ${name}${pos} [options]`, '', `  ${c.help}`, '', ...optionHelp(c.spec)].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -37,13 +51,19 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage() + '\n');
     return command ? 0 : 1;
   }
-  const entry = COMMANDS[command];
+  const entry = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!entry) {
-    out.error(`unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    const near = closest(command, Object.keys(COMMANDS));
+    out.error(`unknown command "${command}"${near ? `; did you mean "${near}"?` : '.'} Commands: ${Object.keys(COMMANDS).join(', ')}.`);
     return 2;
   }
   try {
-    await entry.run(parseCli(rest), out);
+    const parsed = parseCommand(command, rest, entry.spec);
+    if (parsed.has('help')) {
+      process.stdout.write(commandUsage(command, entry) + '\n');
+      return 0;
+    }
+    await entry.run(parsed, out);
     return 0;
   } catch (err) {
     out.error(err instanceof Error ? err.message : String(err));

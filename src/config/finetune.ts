@@ -172,7 +172,7 @@ export function finetuneIssues(candidate: Record<string, unknown>, actor?: Actor
 /** "Unknown fine-tuning setting "x"; did you mean …? valid keys: …" */
 export function unknownSettingMessage(key: string): string {
   const near = closest(key, FINETUNE_KEYS);
-  return `Unknown fine-tuning setting "${key}"${near ? `; did you mean "${near}"?` : ''} Valid keys: ${FINETUNE_KEYS.join(', ')}.`;
+  return `Unknown fine-tuning setting "${key}"${near ? `; did you mean "${near}"?` : '.'} Valid keys: ${FINETUNE_KEYS.join(', ')}.`;
 }
 
 /**

@@ -10,8 +10,18 @@ import { saveDppoNpz } from '../../data/dppoNpz';
 import { Normalizer } from '../../policy/normalizer';
 import { loadMujoco } from '../../sim/mujoco';
 import { taskFamily, taskIds } from '../../sim/registry';
-import type { Parsed } from '../args';
+import type { CommandSpec, Parsed } from '../args';
+import { checkOutputPath } from '../assets';
 import type { Output } from '../output';
+
+export const demosSpec: CommandSpec = {
+  options: {
+    task: { type: 'string', value: 'T', help: 'task id (one with a scripted expert)' },
+    episodes: { type: 'string', value: 'N', help: 'demonstrations to keep (default 100, at least 2)' },
+    out: { type: 'string', value: 'FILE.npz', help: 'where to write the dataset (normalization.npz goes beside it)' },
+    seed: { type: 'string', value: 'S', help: 'seed (default 0)' },
+  },
+};
 
 export async function cmdDemos(p: Parsed, out: Output): Promise<void> {
   const task = p.str('task');
@@ -20,12 +30,13 @@ export async function cmdDemos(p: Parsed, out: Output): Promise<void> {
     const withDemos = taskIds().filter((id) => taskFamily(id).demos);
     throw new UserError(`--task ${task} has no scripted expert; demos exist for ${withDemos.join(', ')}.`);
   }
-  const episodes = p.num('episodes', 100);
-  if (!Number.isInteger(episodes) || episodes < 2) throw new UserError(`--episodes must be an integer ≥ 2, got ${episodes}`);
+  const episodes = p.int('episodes', { min: 2, max: 1_000_000 }, 100);
+  const seed = p.setting('seed', 'seed', 0);
   const outPath = p.str('out');
+  checkOutputPath(outPath, '--out');
   const t0 = performance.now();
   const mujoco = family.needsMujoco ? await loadMujoco() : null;
-  const demos = await family.demos(task, episodes, p.num('seed', 0), {
+  const demos = await family.demos(task, episodes, seed, {
     ctx: { mujoco },
     onProgress: (kept: number, attempts: number) => {
       if (out.json && kept % 20 === 0) out.line({ progress: kept / episodes, kept, attempts });

@@ -1,26 +1,46 @@
 /** `dppo eval`: success rate and return of a checkpoint over N episodes in eval mode. */
+import { UserError } from '../../core/errors';
 import { initTf } from '../../policy/tfSetup';
 import { taskSpec } from '../../sim/registry';
 import { evaluate } from '../../train/evaluate';
-import type { Parsed } from '../args';
+import type { CommandSpec, Parsed } from '../args';
 import { loadCheckpointRef, taskOfCheckpoint } from '../assets';
-import { envFactory } from '../envs';
+import { envFactory, WORKERS_OPTION } from '../envs';
 import type { Output } from '../output';
+
+export const evalSpec: CommandSpec = {
+  options: {
+    ckpt: { type: 'string', value: 'CKPT', help: 'checkpoint file or builtin:<task>/<policy>' },
+    task: { type: 'string', value: 'T', help: "task id (default: the checkpoint's)" },
+    episodes: { type: 'string', value: 'N', help: 'episodes to run (default 50)' },
+    'action-noise': { type: 'string', value: 'σ', help: 'Gaussian noise std added to normalised actions (default 0)' },
+    seed: { type: 'string', value: 'S', help: 'seed (default 0)' },
+    mode: { type: 'string', value: 'eval|explore', help: 'eval: deterministic sampling; explore: with the exploration floor' },
+    backend: { type: 'string', value: 'B', help: 'tfjs backend (default wasm)' },
+    workers: WORKERS_OPTION,
+  },
+};
 
 export async function cmdEval(p: Parsed, out: Output): Promise<void> {
   const ckpt = p.str('ckpt');
+  const episodes = p.int('episodes', { min: 1, max: 100_000 }, 50);
+  const seed = p.setting('seed', 'seed', 0);
+  const actionNoise = p.num('action-noise', 0);
+  if (actionNoise < 0) throw new UserError(`--action-noise must be ≥ 0, got ${actionNoise}`);
+  const mode = p.choice('mode', ['eval', 'explore'] as const, 'eval');
+  const makeVecEnv = envFactory(p);
   const checkpoint = loadCheckpointRef(ckpt);
   const task = p.opts.has('task') ? p.str('task') : taskOfCheckpoint(ckpt, checkpoint);
   taskSpec(task);
-  await initTf((p.opts.get('backend') ?? 'wasm') as 'wasm');
+  await initTf(p.choice('backend', ['wasm', 'cpu'] as const, 'wasm'));
   const summary = await evaluate({
     task,
     checkpoint,
-    episodes: p.num('episodes', 50),
-    seed: p.num('seed', 0),
-    actionNoise: p.num('action-noise', 0),
-    deterministic: p.str('mode', 'eval') !== 'explore',
-    makeVecEnv: envFactory(p),
+    episodes,
+    seed,
+    actionNoise,
+    deterministic: mode !== 'explore',
+    makeVecEnv,
   });
   out.summary({ ...summary, ckpt });
 }

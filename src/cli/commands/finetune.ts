@@ -1,32 +1,64 @@
 /** `dppo finetune`: PPO fine-tuning (DPPO / Gaussian-PPO / GMM-PPO) with per-iteration JSON lines. */
 import { writeFileSync } from 'node:fs';
-import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
+import { ALGOS, resolveFinetuneConfig, validateAgainstActor, type Algo } from '../../config/finetune';
+import type { ActorConfig } from '../../config/model';
 import { UserError } from '../../core/errors';
 import { defaultCheckpointFor, taskFamily } from '../../sim/registry';
 import type { PresetName } from '../../sim/types';
-import { encodeCheckpoint } from '../../policy/checkpoint';
+import { encodeCheckpoint, type Checkpoint } from '../../policy/checkpoint';
 import { initTf } from '../../policy/tfSetup';
 import { DivergenceError } from '../../train/divergence';
 import { finetunePpo, type FinetuneResult } from '../../train/finetunePpo';
-import { envFactory } from '../envs';
-import type { Parsed } from '../args';
-import { loadCheckpointRef } from '../assets';
+import { envFactory, WORKERS_OPTION } from '../envs';
+import { SET_OPTION, type CommandSpec, type Parsed } from '../args';
+import { checkOutputPath, loadCheckpointRef, taskOfCheckpoint } from '../assets';
 import type { Output } from '../output';
 
+export const finetuneSpec: CommandSpec = {
+  options: {
+    task: { type: 'string', value: 'T', help: "task id (default: the --ckpt checkpoint's task)" },
+    algo: { type: 'string', value: 'dppo|gaussian|gmm', help: "algorithm (default: the checkpoint's kind, else dppo)" },
+    ckpt: { type: 'string', value: 'CKPT', help: "checkpoint to fine-tune (default: the task's bundled one for the algorithm)" },
+    preset: { type: 'string', value: 'laptop|reference', help: 'preset the settings start from (default laptop)' },
+    iters: { type: 'string', value: 'N', help: "fine-tuning iterations (nTrainItr; default: the preset's)" },
+    seed: { type: 'string', value: 'S', help: 'seed (default 0)' },
+    set: SET_OPTION,
+    out: { type: 'string', value: 'CKPT', help: 'write the fine-tuned checkpoint here' },
+    workers: WORKERS_OPTION,
+    backend: { type: 'string', value: 'B', help: 'tfjs backend (default wasm)' },
+    'no-final-eval': { type: 'boolean', help: 'skip the deterministic evaluation after training' },
+  },
+};
+
+/** The algorithm that fine-tunes an actor kind. */
+function algoOf(actor: ActorConfig): Algo {
+  return actor.kind === 'gaussian-mlp' ? 'gaussian' : actor.kind === 'gmm-mlp' ? 'gmm' : 'dppo';
+}
+
 export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
-  const task = p.str('task');
+  // Without --task the task (and without --algo the algorithm) is the checkpoint's.
+  const ckptOption = p.opts.get('ckpt');
+  let checkpoint: Checkpoint | null = ckptOption !== undefined ? loadCheckpointRef(ckptOption) : null;
+  if (!p.opts.has('task') && !checkpoint) throw new UserError('dppo finetune needs --task T, or --ckpt CKPT to fine-tune that checkpoint on its own task.');
+  const task = p.opts.has('task') ? p.str('task') : taskOfCheckpoint(ckptOption as string, checkpoint as Checkpoint);
   const presets = taskFamily(task).presets;
-  const algo = p.str('algo', 'dppo') as Algo;
-  if (!['dppo', 'gaussian', 'gmm'].includes(algo)) throw new UserError(`--algo must be dppo, gaussian or gmm, got "${algo}"`);
-  const presetName = p.str('preset', 'laptop') as PresetName;
-  const preset = Object.prototype.hasOwnProperty.call(presets, presetName) ? presets[presetName] : undefined;
-  if (!preset) throw new UserError(`--preset must be one of ${Object.keys(presets).join(', ')}, got "${presetName}"`);
+  const algo = p.opts.has('algo') ? p.choice('algo', ALGOS) : checkpoint ? algoOf(checkpoint.actorConfig) : 'dppo';
+  if (checkpoint && algoOf(checkpoint.actorConfig) !== algo) {
+    throw new UserError(`--algo ${algo} cannot fine-tune --ckpt ${ckptOption}, a ${checkpoint.actorConfig.kind} checkpoint (that needs --algo ${algoOf(checkpoint.actorConfig)}).`);
+  }
+  const presetName = p.choice('preset', Object.keys(presets) as PresetName[], 'laptop');
+  const preset = presets[presetName];
   const overrides: Record<string, unknown> = { ...p.sets };
-  if (p.opts.has('iters')) overrides.nTrainItr = p.num('iters');
-  const config = resolveFinetuneConfig(preset(task, algo, p.num('seed', 0)), overrides);
-  await initTf((p.opts.get('backend') ?? 'wasm') as 'wasm');
-  const ckptRef = p.str('ckpt', defaultCheckpointFor(task, algo));
-  const checkpoint = loadCheckpointRef(ckptRef);
+  if (p.opts.has('iters')) overrides.nTrainItr = p.setting('iters', 'nTrainItr');
+  const config = resolveFinetuneConfig(preset(task, algo, p.setting('seed', 'seed', 0)), overrides);
+  const outOption = p.opts.get('out');
+  if (outOption !== undefined) checkOutputPath(outOption, '--out');
+  const makeVecEnv = envFactory(p);
+  const backend = p.choice('backend', ['wasm', 'cpu'] as const, 'wasm');
+  const ckptRef = ckptOption ?? defaultCheckpointFor(task, algo);
+  checkpoint ??= loadCheckpointRef(ckptRef);
+  validateAgainstActor(config, checkpoint.actorConfig);
+  await initTf(backend);
   const outPath = p.opts.get('out');
   const provenance = { command: 'dppo finetune', ckpt: ckptRef, config };
   let result: FinetuneResult;
@@ -35,7 +67,7 @@ export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
       config,
       checkpoint,
       finalEval: !p.has('no-final-eval'),
-      makeVecEnv: envFactory(p),
+      makeVecEnv,
       sink: (ev) => {
         if (ev.type === 'iteration') {
           const m = ev.metrics;

@@ -7,9 +7,11 @@ import { wasmKernelsLabel } from '../../policy/wasmKernels';
 import { loadMujoco } from '../../sim/mujoco';
 import { MUJOCO_PACKAGE_VERSION } from '../assets';
 import { bundledCheckpoints, bundledDatasets, taskIds } from '../../sim/registry';
-import type { Parsed } from '../args';
+import type { CommandSpec, Parsed } from '../args';
 import { PACKAGE_ROOT, PUBLIC_DIR } from '../assets';
 import type { Output } from '../output';
+
+export const infoSpec: CommandSpec = { options: {} };
 
 export async function cmdInfo(_p: Parsed, out: Output): Promise<void> {
   const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };

@@ -1,19 +1,23 @@
 /** `dppo inspect FILE`: what a dataset (.npz) or checkpoint (.safetensors) holds. */
-import { readFileSync, existsSync } from 'node:fs';
 import { UserError } from '../../core/errors';
 import { isBuiltin } from '../../sim/registry';
-import { isZip, readNpz } from '../../data/npz';
+import { readNpz } from '../../data/npz';
 import { decodeCheckpoint } from '../../policy/checkpoint';
-import type { Parsed } from '../args';
-import { readAsset } from '../assets';
+import type { CommandSpec, Parsed } from '../args';
+import { readAsset, readInputFile, sniffKind } from '../assets';
 import type { Output } from '../output';
+
+export const inspectSpec: CommandSpec = { positionals: ['FILE'], options: {} };
 
 export async function cmdInspect(p: Parsed, out: Output): Promise<void> {
   const ref = p.positional[0];
   if (!ref) throw new UserError('inspect needs a file (a .npz dataset or a checkpoint)');
-  if (!isBuiltin(ref) && !existsSync(ref)) throw new UserError(`File not found: ${ref}`);
-  const bytes = isBuiltin(ref) ? readAsset(ref) : new Uint8Array(readFileSync(ref));
-  if (isZip(bytes)) {
+  const bytes = isBuiltin(ref) ? readAsset(ref) : readInputFile(ref, 'inspect', null);
+  const kind = sniffKind(bytes);
+  if (kind === null || kind === 'npy') {
+    throw new UserError(`inspect: ${ref} is ${kind === 'npy' ? 'a .npy array' : 'neither an npz dataset nor a checkpoint (its first bytes are those of neither)'}; inspect reads .npz datasets and .safetensors checkpoints.`);
+  }
+  if (kind === 'npz') {
     const arrays = readNpz(bytes, ref);
     const entries = [...arrays.entries()].map(([name, a]) => ({ name, dtype: a.dtype, shape: a.shape }));
     const lengths = arrays.get('traj_lengths');

@@ -12,35 +12,36 @@
  * resets with seed + k for episode k and goes on with the next actions, until N episodes ran or the
  * actions are used up; `ended` says which ('terminated', 'truncated' or 'actions').
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../../core/errors';
 import { npyToFloat32, parseNpy } from '../../data/npy';
 import { loadMujoco } from '../../sim/mujoco';
 import { getTask, taskFamily } from '../../sim/registry';
 import type { Env } from '../../sim/types';
-import type { Parsed } from '../args';
+import type { CommandSpec, Parsed } from '../args';
+import { readInputFile } from '../assets';
 import type { Output } from '../output';
 
-function positiveInt(p: Parsed, key: string, fallback?: number): number | undefined {
-  if (!p.opts.has(key) && fallback === undefined) return undefined;
-  const v = p.num(key, fallback);
-  if (!Number.isInteger(v) || v < 1) throw new UserError(`--${key} must be a positive integer, got ${v}`);
-  return v;
-}
+export const traceSpec: CommandSpec = {
+  options: {
+    task: { type: 'string', value: 'T', help: 'task id' },
+    seed: { type: 'string', value: 'S', help: 'reset seed of the first episode (episode k: S + k; default 0)' },
+    actions: { type: 'string', value: 'FILE.npy', help: 'raw actions [T, Da] (float32 or float64)' },
+    episodes: { type: 'string', value: 'N', help: 'episodes to run before stopping (default 1)' },
+    'max-episode-steps': { type: 'string', value: 'M', help: "truncation horizon (default: the task's)" },
+    state: { type: 'string', value: 'reset|each', help: 'print qpos/qvel after each reset (default) or after every step' },
+  },
+};
 
 export async function cmdTrace(p: Parsed, out: Output): Promise<void> {
   const task = p.str('task');
   const info = getTask(task);
   const family = taskFamily(task);
-  const seed = p.num('seed', 0);
-  if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer, got ${seed}`);
-  const episodes = positiveInt(p, 'episodes', 1) as number;
-  const maxEpisodeSteps = positiveInt(p, 'max-episode-steps');
-  const stateMode = p.str('state', 'reset');
-  if (stateMode !== 'reset' && stateMode !== 'each') throw new UserError(`--state must be reset or each, got "${stateMode}"`);
+  const seed = p.setting('seed', 'seed', 0);
+  const episodes = p.int('episodes', { min: 1, max: 1_000_000 }, 1);
+  const maxEpisodeSteps = p.opts.has('max-episode-steps') ? p.int('max-episode-steps', { min: 1, max: 10_000_000 }) : undefined;
+  const stateMode = p.choice('state', ['reset', 'each'] as const, 'reset');
   const file = p.str('actions');
-  if (!existsSync(file)) throw new UserError(`File not found: ${file}`);
-  const arr = parseNpy(new Uint8Array(readFileSync(file)), file);
+  const arr = parseNpy(readInputFile(file, '--actions', 'npy'), file);
   const Da = info.spec.actDim;
   if (arr.shape.length !== 2 || arr.shape[1] !== Da) {
     throw new UserError(`${file}: actions must have shape [T, ${Da}] for ${task}, got (${arr.shape.join(', ')}).`);
