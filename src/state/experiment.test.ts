@@ -20,8 +20,12 @@ describe('experiment link', () => {
     expect(settings.overrides).toEqual({ batchSize: 500 });
     expect(problems).toHaveLength(3);
   });
-  it('reports settings the config rejects', () => {
+  it('reports settings the config rejects, with the schema\'s message (the form\'s and --set\'s)', () => {
     expect(parseExperimentQuery('nEnvs=0').problems[0]).toMatch(/nEnvs/);
+    expect(parseExperimentQuery('nEnvs=abc').problems).toEqual(['nEnvs (n_envs) must be an integer from 1 to 4096; got "abc", which is not a number.']);
+    expect(parseExperimentQuery('seed=-1').problems).toEqual(['seed must be an integer from 0 to 4294967295; got -1.']);
+    expect(parseExperimentQuery('forceTrain=yes').problems).toEqual(['forceTrain (force_train) must be true or false; got "yes".']);
+    expect(parseExperimentQuery('lrWarmupSteps=40').problems[0]).toMatch(/^lrWarmupSteps \(warmup_steps\) must be less than the LR cycle length/);
   });
   it('splits the route from the query', () => {
     expect(splitHash('#/experiments?a=1')).toEqual({ path: '/experiments', query: 'a=1' });
