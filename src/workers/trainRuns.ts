@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
 import { UserError } from '../core/errors';
+import { RANDN_CLIP_VALUE_DEFAULT, resolveFinetuneConfig, validateAgainstActor } from '../config/finetune';
 import { policyFromCheckpoint } from '../policy/index';
 import type { Normalizer } from '../policy/normalizer';
 import type { Policy, SampleOptions } from '../policy/types';
@@ -35,7 +36,7 @@ export type RunRequest = Exclude<TrainRequest, { type: 'init' } | { type: 'set-b
 export type PostTrain = (res: TrainResponse, transfer?: Transferable[]) => void;
 
 /** σ_min^exp and noise clamp for inspector samples when no run config applies (spec §4.8, Avoid row). */
-const DEFAULT_SAMPLING = { minSamplingDenoisingStd: 0.1, randnClipValue: 3 };
+const DEFAULT_SAMPLING = { minSamplingDenoisingStd: 0.1, randnClipValue: RANDN_CLIP_VALUE_DEFAULT };
 
 interface RunSlot {
   runId: string;
@@ -89,8 +90,12 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
     if (typeof self !== 'undefined' && self.location) setMujocoVendorBase(vendorUrl('mujoco'));
     emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: 'loading checkpoint and environments' });
     const checkpoint = await loadCheckpoint(msg.checkpoint);
+    // The settings through the schema once more (the request may come from an old page or a stored run) and
+    // against this checkpoint (K′ ≤ K, rollout memory), with the messages the form and the CLI give.
+    const checked = resolveFinetuneConfig(config);
+    validateAgainstActor(checked, checkpoint.actorConfig);
     mine.result = await finetunePpo({
-      config,
+      config: checked,
       checkpoint,
       sink: emit,
       control: mine.control,
