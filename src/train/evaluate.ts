@@ -2,6 +2,7 @@
  * Evaluation of a checkpoint: full episodes in eval mode (spec §2.4 deterministic sampling; §4.2 metrics —
  * only complete episodes count, success = best chunk mean reward ≥ threshold).
  */
+import { RANDN_CLIP_VALUE_DEFAULT } from '../config/finetune';
 import { Rng } from '../core/rng';
 import type { Checkpoint } from '../policy/checkpoint';
 import { policyFromCheckpoint } from '../policy/index';
@@ -75,7 +76,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateSummary> 
       const buf = await collectRollout(policy, venv, obs, new Uint8Array(nEnvs).fill(1), nSteps, rng, {
         deterministic: opts.deterministic ?? true,
         minSamplingDenoisingStd: opts.minSamplingDenoisingStd ?? 0.1,
-        randnClipValue: opts.randnClipValue ?? 3,
+        randnClipValue: opts.randnClipValue ?? RANDN_CLIP_VALUE_DEFAULT,
         actionNoise: opts.actionNoise,
         onStep: async (t) => {
           opts.sink?.({ type: 'progress', phase: 'eval', itr: r, fraction: (t + 1) / nSteps });
