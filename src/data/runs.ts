@@ -25,6 +25,18 @@ export interface StoredRun {
   envStepsPerIteration: number;
   error?: string;
   summary?: Record<string, number | boolean | string>;
+  /** Collapse warnings of the divergence guard (train/divergence.ts), in order. */
+  warnings?: RunWarning[];
+  /** After a divergence: where the last good weights were kept (`session:<runId>`) and their iteration. */
+  lastGood?: { checkpoint: string; itr: number };
+}
+
+/** One collapse warning: the iteration, what collapsed, the metric whose curve shows it, the message. */
+export interface RunWarning {
+  itr: number;
+  kind: string;
+  metric: MetricKey;
+  message: string;
 }
 
 export interface StoredPoint {

@@ -47,6 +47,8 @@ export interface SessionCheckpoint {
   kind: PretrainPolicyKind;
   loss: number;
   epochs: number;
+  /** Shown in the checkpoint selector instead of the pre-training description (e.g. a run's last good weights). */
+  label?: string;
 }
 
 export interface PretrainState {
@@ -91,7 +93,7 @@ export function checkpointOptions(task: string, algo: Algo, sessions: readonly S
   const bundled = defaultCheckpointFor(task, algo);
   const mine = sessions
     .filter((c) => c.task === task && c.kind === kind)
-    .map((c) => ({ ref: c.ref, label: `this session's pre-trained ${kind} (loss ${formatLoss(c.loss)}, ${c.epochs} ep)`, session: true }));
+    .map((c) => ({ ref: c.ref, label: c.label ?? `this session's pre-trained ${kind} (loss ${formatLoss(c.loss)}, ${c.epochs} ep)`, session: true }));
   return [{ ref: bundled, label: `bundled ${kind} (${bundled})`, session: false }, ...mine.reverse()];
 }
 
@@ -100,6 +102,11 @@ export function selectedCheckpoint(task: string, algo: Algo, s: Pick<PretrainSta
   const ref = s.chosen[`${task}/${algo}`];
   const options = checkpointOptions(task, algo, s.sessionCheckpoints);
   return options.find((o) => o.ref === ref)?.ref ?? options[0].ref;
+}
+
+/** Offers a checkpoint kept in the train worker (`session:…`) in the selector; a ref already offered is replaced. */
+export function addSessionCheckpoint(c: SessionCheckpoint): void {
+  usePretrain.setState((s) => ({ sessionCheckpoints: [...s.sessionCheckpoints.filter((x) => x.ref !== c.ref), c] }));
 }
 
 export function selectCheckpoint(task: string, algo: Algo, ref: string): void {

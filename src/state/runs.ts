@@ -6,12 +6,13 @@
  */
 import { create } from 'zustand';
 import type { FinetuneConfig } from '../config/finetune';
-import { openRunsDb, type RunsDb, type RunStatus, type StoredPoint, type StoredRun } from '../data/runs';
+import { openRunsDb, type RunsDb, type RunStatus, type RunWarning, type StoredPoint, type StoredRun } from '../data/runs';
 import type { EnvPath, Phase, TrainEvent } from '../train/events';
 import type { TrainResponse } from '../workers/protocol';
+import { addSessionCheckpoint, kindForAlgo } from './pretrain';
 import { listenTrain, trainPort } from './trainPort';
 
-export type { RunStatus };
+export type { RunStatus, RunWarning };
 export type RunPoint = Omit<StoredPoint, 'runId'>;
 export interface Run extends StoredRun {
   points: RunPoint[];
@@ -26,8 +27,12 @@ export interface RunProgress {
   message?: string;
   /** performance.now() when the current iteration's first event arrived. */
   itrStartedAt: number;
-  /** Wall-clock ms of the completed iterations (latest last, at most 20 kept). */
+  /** Running (un-paused) ms of the completed iterations (latest last, at most 20 kept). */
   itrMs: number[];
+  /** Ms the current iteration has spent paused (finished pauses). */
+  pausedMs: number;
+  /** performance.now() when the ongoing pause began; null while running. */
+  pausedAt: number | null;
 }
 
 export interface RunsState {
@@ -144,7 +149,7 @@ export function startRun(config: FinetuneConfig, checkpoint: string, preset: str
     runs: { ...s.runs, [id]: run },
     order: [id, ...s.order],
     activeRunId: id,
-    progress: { runId: id, phase: 'idle', itr: 0, fraction: 0, message: 'starting', itrStartedAt: performance.now(), itrMs: [] },
+    progress: { runId: id, phase: 'idle', itr: 0, fraction: 0, message: 'starting', itrStartedAt: performance.now(), itrMs: [], pausedMs: 0, pausedAt: null },
     paths: null,
   });
   persistRun(id);
@@ -160,6 +165,19 @@ function control(type: 'pause' | 'resume' | 'stop', status: RunStatus): void {
   if (!run || !port || !isLive(run.status)) return;
   port.post({ type, runId: run.id });
   patchRun(run.id, { status });
+  if (type !== 'stop') notePause(run.id, type === 'pause');
+}
+
+/** Paused time is not work: the ETA leaves it out (the worker's timings do the same, train/control.ts). */
+function notePause(runId: string, paused: boolean): void {
+  const now = performance.now();
+  const update = (p: RunProgress | null): RunProgress | null => {
+    if (!p || p.runId !== runId) return p;
+    if (paused) return p.pausedAt === null ? { ...p, pausedAt: now } : p;
+    return p.pausedAt === null ? p : { ...p, pausedMs: p.pausedMs + (now - p.pausedAt), pausedAt: null };
+  };
+  pendingProgress = update(pendingProgress);
+  useRuns.setState((s) => ({ progress: update(s.progress) }));
 }
 
 export const pauseRun = (): void => control('pause', 'paused');
@@ -212,6 +230,8 @@ function onProgress(runId: string, ev: Extract<TrainEvent, { type: 'progress' }>
     message: ev.message,
     itrStartedAt: sameItr ? prev.itrStartedAt : now,
     itrMs: prev && prev.runId === runId ? prev.itrMs : [],
+    pausedMs: sameItr ? prev.pausedMs : 0,
+    pausedAt: prev && prev.runId === runId ? prev.pausedAt : null,
   };
   if (!progressTimer) progressTimer = setTimeout(flushProgress, PROGRESS_MS);
 }
@@ -225,8 +245,11 @@ function onIteration(runId: string, ev: Extract<TrainEvent, { type: 'iteration' 
   const prog = pendingProgress ?? s.progress;
   let progress = s.progress;
   if (prog && prog.runId === runId) {
-    const ms = performance.now() - prog.itrStartedAt;
-    progress = { ...prog, phase: 'idle', itr: ev.itr + 1, fraction: 0, itrStartedAt: performance.now(), itrMs: [...prog.itrMs, ms].slice(-20) };
+    // The worker's running time of the iteration (pauses excluded); the page's own clock as a fallback.
+    const now = performance.now();
+    const itrS = ev.metrics['time/iteration_s'];
+    const ms = itrS !== undefined && Number.isFinite(itrS) ? itrS * 1000 : now - prog.itrStartedAt - prog.pausedMs;
+    progress = { ...prog, phase: 'idle', itr: ev.itr + 1, fraction: 0, itrStartedAt: now, itrMs: [...prog.itrMs, ms].slice(-20), pausedMs: 0 };
     pendingProgress = null;
   }
   useRuns.setState({ runs: { ...s.runs, [runId]: { ...run, points } }, progress });
@@ -257,12 +280,30 @@ function onEvent(runId: string, ev: TrainEvent): void {
       patchRun(runId, { status: ev.summary.stopped === true ? 'stopped' : 'done', summary: ev.summary });
       if (useRuns.getState().progress?.runId === runId) useRuns.setState({ progress: null });
       return;
-    case 'error':
-      patchRun(runId, { status: 'error', error: ev.message });
+    case 'error': {
+      patchRun(runId, { status: 'error', error: ev.message, lastGood: ev.lastGood });
+      const run = useRuns.getState().runs[runId];
+      if (ev.lastGood && run) {
+        // Offered in the checkpoint selector, so the last good weights can be inspected or fine-tuned again.
+        const itr = ev.lastGood.itr;
+        addSessionCheckpoint({
+          ref: ev.lastGood.checkpoint,
+          task: run.config.task,
+          kind: kindForAlgo(run.config.algo),
+          loss: NaN,
+          epochs: 0,
+          label: `last good weights of ${run.label} (${itr < 0 ? 'as it started' : `after itr ${itr}`})`,
+        });
+      }
       if (useRuns.getState().progress?.runId === runId) useRuns.setState({ progress: null });
       return;
+    }
+    case 'warning': {
+      const run = useRuns.getState().runs[runId];
+      if (run) patchRun(runId, { warnings: [...(run.warnings ?? []), { itr: ev.itr, kind: ev.kind, metric: ev.metric, message: ev.message }] });
+      return;
+    }
     case 'pretrain-epoch':
-    case 'warning':
       return;
     default: {
       const never: never = ev;
@@ -281,12 +322,16 @@ function onTrainResponse(r: TrainResponse): void {
   }
 }
 
-/** Estimated ms left in the current iteration and in the whole run, from the finished iterations. */
+/**
+ * Estimated ms left in the current iteration and in the whole run, from the finished iterations' running
+ * time. Paused time counts for nothing: while paused the estimate holds still.
+ */
 export function timeEstimate(progress: RunProgress, run: Run, now: number): { itrLeftMs: number | null; runLeftMs: number | null } {
   if (progress.itrMs.length === 0) return { itrLeftMs: null, runLeftMs: null };
   const recent = progress.itrMs.slice(-5);
   const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
-  const itrLeft = Math.max(mean - (now - progress.itrStartedAt), 0);
+  const elapsed = (progress.pausedAt ?? now) - progress.itrStartedAt - progress.pausedMs;
+  const itrLeft = Math.max(mean - elapsed, 0);
   const itrsAfter = Math.max(run.totalIterations - progress.itr - 1, 0);
   return { itrLeftMs: itrLeft, runLeftMs: itrLeft + itrsAfter * mean };
 }

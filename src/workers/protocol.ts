@@ -116,7 +116,7 @@ export interface InspectResult {
   stepLabels: number[];
   steps: Float32Array[];
   actionDim: number;
-  /** Iteration of the policy sampled (-1 = pre-trained). */
+  /** The fine-tuning iteration after which the sampled weights were taken (-1 = pre-trained, or none done yet). */
   itr: number;
   mode: InspectMode;
 }

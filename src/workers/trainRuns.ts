@@ -52,6 +52,8 @@ interface Standalone {
   ref: string;
   policy: Policy;
   normalizer: Normalizer;
+  /** The fine-tuning iteration the checkpoint's weights come after (its provenance), −1 when not fine-tuned. */
+  itr: number;
   release(): void;
 }
 
@@ -150,7 +152,9 @@ async function policiesFor(msg: Extract<RunRequest, { type: 'inspect' }>): Promi
 }> {
   if (slot && slot.runId === msg.runId && slot.handles) {
     const h = slot.handles;
-    const itr = slot.finished ? h.currentItr() - 1 : h.currentItr();
+    // The weights are those after the last complete iteration (the CSV's and the trajectory panel's index);
+    // −1 while the first iteration is still going (= the pre-trained weights).
+    const itr = h.currentItr() - 1;
     return { policy: h.policy, base: h.basePolicy, normalizer: h.normalizer, itr, sampling: slot.sampling };
   }
   if (!standalone || standalone.ref !== msg.checkpoint) {
@@ -158,17 +162,19 @@ async function policiesFor(msg: Extract<RunRequest, { type: 'inspect' }>): Promi
     standalone?.release();
     standalone = null;
     const loaded = policyFromCheckpoint(ckpt, new Rng(msg.seed));
+    const ckptItr = ckpt.provenance.itr;
     standalone = {
       ref: msg.checkpoint,
       policy: loaded.policy,
       normalizer: loaded.normalizer,
+      itr: typeof ckptItr === 'number' && Number.isInteger(ckptItr) ? ckptItr : -1,
       release: () => {
         loaded.policy.dispose();
         loaded.critic?.dispose();
       },
     };
   }
-  return { policy: standalone.policy, base: standalone.policy, normalizer: standalone.normalizer, itr: -1, sampling: DEFAULT_SAMPLING };
+  return { policy: standalone.policy, base: standalone.policy, normalizer: standalone.normalizer, itr: standalone.itr, sampling: DEFAULT_SAMPLING };
 }
 
 /**

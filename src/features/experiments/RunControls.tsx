@@ -5,7 +5,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApp } from '../../state/app';
 import { formValidity, useExperiment, settingsOf } from '../../state/experiment';
-import { isPretrainLive, selectedCheckpoint, usePretrain } from '../../state/pretrain';
+import { requestClouds } from '../../state/inspector';
+import { isPretrainLive, selectCheckpoint, selectedCheckpoint, usePretrain } from '../../state/pretrain';
 import { isLive, pauseRun, resumeRun, startRun, stopRun, timeEstimate, useRuns, type Run, type RunProgress } from '../../state/runs';
 import { Button } from '../../ui/Button';
 import { Kbd } from '../../ui/Kbd';
@@ -71,16 +72,21 @@ export function RunProgressView({ run, progress }: { run: Run; progress: RunProg
     const id = setInterval(() => tick((t) => t + 1), 1000);
     return () => clearInterval(id);
   }, [live]);
+  // Every point is a complete iteration; "itr k" is the same 0-based index as the CSV, the trajectory
+  // panel and the clouds use, shown beside the count of iterations done.
   const done = run.points.length;
   const total = Math.max(run.totalIterations, 1);
+  const itr = live ? (progress?.itr ?? done) : done - 1;
   const est = progress ? timeEstimate(progress, run, performance.now()) : { itrLeftMs: null, runLeftMs: null };
+  const warnings = run.warnings ?? [];
   return (
-    <div className="xp-progress" data-testid="run-progress" data-iterations={done}>
+    <div className="xp-progress" data-testid="run-progress" data-iterations={done} data-itr={itr}>
       <div className="xp-progress-head">
         <StatusDot status={statusOf(run)} label={run.status} />
         <span className="xp-run-status">{run.status}</span>
-        <span className="mono">
-          itr {Math.min(done + (live ? 1 : 0), total)}/{total}
+        <span className="mono" title={`${live ? 'iteration in progress' : 'last complete iteration'} (0-based, as in the CSV); ${done} of ${total} done`}>
+          {itr >= 0 ? `itr ${itr} · ` : ''}
+          {done}/{total} done
         </span>
       </div>
       <div className="xp-overall" title={`${done} of ${total} iterations done`}>
@@ -92,16 +98,45 @@ export function RunProgressView({ run, progress }: { run: Run; progress: RunProg
           <div className="hint xp-eta">
             {progress.phase === 'idle' && progress.message
               ? progress.message
-              : `${progress.phase} ${Math.round(progress.fraction * 100)}% · ~${fmtDuration(est.itrLeftMs)} left in this iteration · ~${fmtDuration(est.runLeftMs)} for the run`}
+              : `${run.status === 'paused' ? 'paused · ' : ''}${progress.phase} ${Math.round(progress.fraction * 100)}% · ~${fmtDuration(est.itrLeftMs)} left in this iteration · ~${fmtDuration(est.runLeftMs)} for the run`}
           </div>
         </>
       ) : null}
+      {warnings.length > 0 ? (
+        <p className="xp-warning" data-testid="run-warnings" data-count={warnings.length} title={warnings.map((w) => w.message).join('\n')}>
+          ⚠ {warnings.length === 1 ? 'Collapse warning' : `${warnings.length} collapse warnings`}: {warnings[warnings.length - 1].message}
+        </p>
+      ) : null}
       {run.status === 'error' && run.error ? (
-        <p className="xp-error" role="alert">
+        <p className="xp-error" role="alert" data-testid="run-error">
           {run.error}
         </p>
       ) : null}
+      {run.status === 'error' && run.lastGood ? <LastGoodActions run={run} lastGood={run.lastGood} /> : null}
       {run.status === 'interrupted' ? <p className="hint">The page was reloaded while this run was going; its curves up to then are kept.</p> : null}
+    </div>
+  );
+}
+
+/** After a divergence: the last good weights are kept in the worker; inspect them or fine-tune from them. */
+function LastGoodActions({ run, lastGood }: { run: Run; lastGood: NonNullable<Run['lastGood']> }) {
+  const selected = useExperiment((s) => s.task === run.config.task && s.algo === run.config.algo);
+  const inUse = usePretrain((s) => s.chosen[`${run.config.task}/${run.config.algo}`] === lastGood.checkpoint);
+  const use = () => {
+    selectCheckpoint(run.config.task, run.config.algo, lastGood.checkpoint);
+    requestClouds();
+  };
+  return (
+    <div className="hint xp-last-good" data-testid="last-good" data-checkpoint={lastGood.checkpoint} data-itr={lastGood.itr}>
+      The last good weights ({lastGood.itr < 0 ? 'the starting ones' : `after itr ${lastGood.itr}`}) are kept as <code>{lastGood.checkpoint}</code> until
+      the page is reloaded.{' '}
+      {inUse ? (
+        'They are selected: the clouds show them and Start fine-tunes from them.'
+      ) : (
+        <Button small onClick={use} disabled={!selected} data-testid="use-last-good" title={selected ? 'Select them as the checkpoint: the clouds show them, Start fine-tunes from them' : `Switch the form to ${run.config.task} / ${run.config.algo} first`}>
+          Use them
+        </Button>
+      )}
     </div>
   );
 }
@@ -151,7 +186,7 @@ export function RunControls() {
             {paused ? 'Resume' : 'Pause'}
           </Button>
         )}
-        <Button variant="danger" onClick={stopRun} disabled={!live || activeRun?.status === 'stopping'} data-testid="run-stop" title="Stop after the current phase">
+        <Button variant="danger" onClick={stopRun} disabled={!live || activeRun?.status === 'stopping'} data-testid="run-stop" title="Stop now: the unfinished iteration is dropped, the completed ones are kept">
           Stop
         </Button>
         <span className="hint xp-kbd">

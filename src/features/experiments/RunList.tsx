@@ -61,16 +61,26 @@ export function RunList() {
                 title={r.hidden ? 'Show in charts' : 'Hide from charts'}
               />
             </td>
-            <td className="xp-run-label" title={`${r.label}\ncreated ${new Date(r.createdAt).toLocaleString()}\ncheckpoint ${r.checkpoint}${r.error ? `\nerror: ${r.error}` : ''}`}>
+            <td className="xp-run-label" title={`${r.label}\ncreated ${new Date(r.createdAt).toLocaleString()}\ncheckpoint ${r.checkpoint}${r.error ? `\nerror: ${r.error}` : ''}${r.lastGood ? `\nlast good weights: ${r.lastGood.checkpoint}` : ''}`}>
               {r.label}
             </td>
             <td>
               <span className="xp-status">
                 <StatusDot status={statusOf(r)} label={r.status} />
                 {r.status}
+                {r.warnings?.length ? (
+                  <span
+                    className="xp-run-warn"
+                    data-testid="run-warning-badge"
+                    title={r.warnings.map((w) => `itr ${w.itr}: ${w.message}`).join('\n')}
+                    aria-label={`${r.warnings.length} collapse warning${r.warnings.length === 1 ? '' : 's'}`}
+                  >
+                    ⚠{r.warnings.length > 1 ? r.warnings.length : ''}
+                  </span>
+                ) : null}
               </span>
             </td>
-            <td className="num mono">
+            <td className="num mono" title="complete iterations / planned">
               {r.points.length}/{r.totalIterations}
             </td>
             <td className="num mono">{lastMetric(r, 'charts/success_rate')}</td>

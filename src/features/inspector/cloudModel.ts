@@ -60,11 +60,15 @@ export function useCloudView(rangeMode: RangeMode, dimsIn?: [number, number]): C
   return useMemo(() => {
     const runColor = run ? seriesColor(run.colorIndex) : OKABE_ITO.orange;
     const currentTitle =
-      (current && current.itr >= 0 ? `current · itr ${current.itr}` : 'current (= pre-trained, no run yet)') +
+      (current && current.itr >= 0
+        ? `current · after itr ${current.itr}`
+        : target?.runId
+          ? 'current (= pre-trained: no iteration done yet)'
+          : 'current (= pre-trained, no run yet)') +
       (current?.mode === 'eval' ? ' · eval noise' : '');
     const rows: CloudRow[] = [
       { key: 'pretrained', title: pretrained?.mode === 'eval' ? 'pre-trained · eval noise' : 'pre-trained', shortTitle: 'pre-trained', color: OKABE_ITO.grey, result: pretrained },
-      { key: 'current', title: currentTitle, shortTitle: current && current.itr >= 0 ? `itr ${current.itr}` : 'current', color: runColor, result: current },
+      { key: 'current', title: currentTitle, shortTitle: current && current.itr >= 0 ? `after itr ${current.itr}` : 'current', color: runColor, result: current },
     ];
     const ref = pretrained ?? current;
     const S = ref ? ref.steps.length : 0;
@@ -86,5 +90,5 @@ export function useCloudView(rangeMode: RangeMode, dimsIn?: [number, number]): C
       rangeAt: (s: number) => (rangeMode === 'per-step' ? perStep[s] ?? shared : shared),
       means: { pretrained: meanOf(pretrained), current: meanOf(current) },
     };
-  }, [pretrained, current, run, defaults, rangeMode, dims[0], dims[1]]);
+  }, [pretrained, current, target, run, defaults, rangeMode, dims[0], dims[1]]);
 }

@@ -3,7 +3,7 @@
  * behind it (TensorBoard style); hovering shows every run's value at that x (last point at or before it).
  */
 import { memo, useMemo } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { seriesColor } from '../../ui/palette';
 import { compactNumber, type MetricDef } from './metricDefs';
 import { mergeSeries, nearestAtOrBefore, rawKey, smoothKey, type RunSeries } from './series';
@@ -14,12 +14,20 @@ export interface ChartRun {
   colorIndex: number;
 }
 
+/** A vertical marker at x (a run's collapse warning on this metric; train/divergence.ts). */
+export interface ChartMarker {
+  runId: string;
+  x: number;
+  title: string;
+}
+
 export interface MetricChartProps {
   def: MetricDef;
   runs: ChartRun[];
   series: RunSeries[];
   xLabel: string;
   smoothing: number;
+  markers?: ChartMarker[];
 }
 
 interface HoverProps {
@@ -56,16 +64,23 @@ function AllRunsTooltip({ active, label, runs, series, xLabel, smoothing }: Hove
   );
 }
 
-function MetricChartImpl({ def, runs, series, xLabel, smoothing }: MetricChartProps) {
+const NO_MARKERS: ChartMarker[] = [];
+
+function MetricChartImpl({ def, runs, series, xLabel, smoothing, markers = NO_MARKERS }: MetricChartProps) {
   const rows = useMemo(() => mergeSeries(series), [series]);
   const colorOf = useMemo(() => new Map(runs.map((r) => [r.id, seriesColor(r.colorIndex)])), [runs]);
   const last = series.length === 1 && series[0].smooth.length ? series[0].smooth[series[0].smooth.length - 1] : null;
   const sparse = series.every((s) => s.xs.length <= 12);
   return (
-    <div className="mc-chart" data-testid={`chart-${def.key}`} data-points={series.reduce((n, s) => n + s.xs.length, 0)}>
+    <div className="mc-chart" data-testid={`chart-${def.key}`} data-points={series.reduce((n, s) => n + s.xs.length, 0)} data-markers={markers.length}>
       <div className="mc-chart-head">
         <span className="mc-chart-title">{def.title}</span>
         <span className="mc-chart-unit" title={def.unit}>{def.unit}</span>
+        {markers.length ? (
+          <span className="mc-chart-warn" title={markers.map((m) => m.title).join('\n')}>
+            ⚠
+          </span>
+        ) : null}
         {last !== null ? <span className="mc-chart-last">{compactNumber(last)}</span> : null}
       </div>
       <div className="mc-chart-body">
@@ -113,6 +128,16 @@ function MetricChartImpl({ def, runs, series, xLabel, smoothing }: MetricChartPr
                     />
                   ))
                 : null}
+              {markers.map((m, i) => (
+                <ReferenceLine
+                  key={`warn-${m.runId}-${i}`}
+                  x={m.x}
+                  stroke={colorOf.get(m.runId) ?? 'var(--warn)'}
+                  strokeDasharray="3 3"
+                  ifOverflow="extendDomain"
+                  label={{ value: '⚠', position: 'insideTop', fontSize: 11, fill: 'var(--warn)' }}
+                />
+              ))}
               {series.map((s) => (
                 <Line
                   key={`smooth-${s.runId}`}

@@ -7,7 +7,7 @@ import { useMemo, useState } from 'react';
 import { useRuns, type Run } from '../../state/runs';
 import { Button } from '../../ui/Button';
 import { downloadText, runsToCsv } from './csv';
-import { MetricChart, type ChartRun } from './MetricChart';
+import { MetricChart, type ChartMarker, type ChartRun } from './MetricChart';
 import { METRICS, X_AXES, type XAxisKind } from './metricDefs';
 import { buildSeries, type RunSeries } from './series';
 import './metrics.css';
@@ -39,6 +39,21 @@ export function MetricsPanel({ compact = false }: { compact?: boolean }) {
     return out;
   }, [visible, xKind, smoothing]);
 
+  // Collapse warnings (train/divergence.ts) as markers on the curve of the metric they are about.
+  const markersByMetric = useMemo(() => {
+    const out = new Map<string, ChartMarker[]>();
+    for (const r of visible) {
+      for (const w of r.warnings ?? []) {
+        const p = r.points.find((q) => q.itr === w.itr);
+        if (!p) continue;
+        const list = out.get(w.metric) ?? [];
+        list.push({ runId: r.id, x: xOf(p, xKind), title: `${r.label}, itr ${w.itr}: ${w.message}` });
+        out.set(w.metric, list);
+      }
+    }
+    return out;
+  }, [visible, xKind]);
+
   return (
     <div className={compact ? 'mc-panel compact' : 'mc-panel'}>
       <div className="mc-toolbar">
@@ -65,7 +80,7 @@ export function MetricsPanel({ compact = false }: { compact?: boolean }) {
       </div>
       <div className="mc-grid">
         {METRICS.map((def) => (
-          <MetricChart key={def.key} def={def} runs={chartRuns} series={seriesByMetric.get(def.key) ?? []} xLabel={X_AXES[xKind]} smoothing={smoothing} />
+          <MetricChart key={def.key} def={def} runs={chartRuns} series={seriesByMetric.get(def.key) ?? []} markers={markersByMetric.get(def.key)} xLabel={X_AXES[xKind]} smoothing={smoothing} />
         ))}
       </div>
     </div>
