@@ -3,7 +3,7 @@
  * version as the WASM build) on the SAME MJCF the task's family compiles (`TaskFamily.mjcf`), with the same
  * driver as the WASM side (random uniform actions in the spec's bounds, chunks of actSteps, the task's frame
  * skip, reset on termination or at the horizon). Only tasks whose env rule the Python driver reproduces have
- * a native figure: the Gym family (its health rule, reward and reset noise come from its task table). Avoid
+ * a native figure: families that declare `native` (Gym: its health rule, reward and reset noise). Avoid
  * runs a TypeScript Cartesian controller between physics steps, which the Python driver does not have.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -13,49 +13,17 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { getTask, taskFamily } from '../src/sim/registry';
-import { GYM_TASK_DEFS, isGymTaskId, type GymTaskDef } from '../src/sim/tasks/gym/tasks';
+import type { NativeRule } from '../src/sim/types';
 
-/** What native_sim.py needs besides the XML (see its docstring). */
-export interface NativeRule {
-  obs_qpos_start: number;
-  obs_qvel_clip: number | null;
-  reset_noise_scale: number;
-  qvel_noise: 'uniform' | 'normal';
-  ctrl_cost_weight: number;
-  healthy_reward: number;
-  /** null bounds are open (JSON has no Infinity). */
-  health: { z: [number | null, number | null]; pitch: [number | null, number | null]; state_abs?: number } | null;
-}
+export type { NativeRule };
 
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
-
-/** The Python driver's rule for a task, or the reason there is none. */
+/** The Python driver's rule for a task (the family's `native`), or the reason there is none. */
 export function nativeRule(taskId: string): NativeRule | { unsupported: string } {
   const family = taskFamily(taskId);
   if (!family.mjcf || !family.frameSkip) return { unsupported: `the ${family.family} family declares no MJCF/frame skip for a native run` };
-  if (!isGymTaskId(taskId)) {
-    return { unsupported: `no native driver for the ${family.family} family (its env runs TypeScript control between physics steps)` };
-  }
-  return gymNativeRule(GYM_TASK_DEFS[taskId]);
-}
-
-/** The Python driver's rule for a Gym task (its health rule, reward weights, reset noise and observation). */
-export function gymNativeRule(d: GymTaskDef): NativeRule {
-  return {
-    obs_qpos_start: 1,
-    obs_qvel_clip: d.obsQvelClip,
-    reset_noise_scale: d.resetNoiseScale,
-    qvel_noise: d.qvelNoise,
-    ctrl_cost_weight: d.ctrlCostWeight,
-    healthy_reward: d.healthyReward,
-    health: d.health
-      ? {
-          z: [finite(d.health.z[0]), finite(d.health.z[1])],
-          pitch: [finite(d.health.pitch[0]), finite(d.health.pitch[1])],
-          ...(d.health.stateAbs !== undefined ? { state_abs: d.health.stateAbs } : {}),
-        }
-      : null,
-  };
+  const rule = family.native?.(taskId);
+  if (!rule) return { unsupported: `no native driver for the ${family.family} family (its env runs TypeScript control between physics steps)` };
+  return rule;
 }
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionMlpConfig } from '../src/config/model';
 import { criticConfigFor } from '../src/config/model';
-import { actorConfigFor } from '../src/sim/registry';
+import { actorConfigFor, defaultTaskId } from '../src/sim/registry';
 import { Rng } from '../src/core/rng';
 import { AdamW } from '../src/policy/adamw';
 import { CriticObs } from '../src/policy/critic';
@@ -92,7 +92,7 @@ export interface BenchSampleOptions {
 
 /** Median ms of one denoising chain (training mode with chain, and eval mode), read back once. */
 export async function benchSample(opts: BenchSampleOptions = {}): Promise<Record<string, unknown>> {
-  const task = opts.task ?? 'hopper';
+  const task = opts.task ?? defaultTaskId();
   const backend = await initTf((opts.backend ?? 'wasm') as BackendName, { fastKernels: opts.kernels !== 'xnnpack' });
   const envs = opts.envs ?? 40;
   const reps = opts.reps ?? 20;
@@ -150,7 +150,7 @@ export interface BenchUpdateOptions {
  * one critic step (value MSE + AdamW), and both together.
  */
 export async function benchUpdate(opts: BenchUpdateOptions = {}): Promise<Record<string, unknown>> {
-  const task = opts.task ?? 'hopper';
+  const task = opts.task ?? defaultTaskId();
   const backend = await initTf((opts.backend ?? 'wasm') as BackendName, { fastKernels: opts.kernels !== 'xnnpack' });
   const M = opts.batch ?? 256;
   const reps = opts.reps ?? 20;

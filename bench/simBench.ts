@@ -19,7 +19,7 @@
 import { Rng } from '../src/core/rng';
 import { EXPECTED_MUJOCO_VERSION } from '../src/sim/mujoco';
 import { createPooledVecEnv, logicalCores, WorkerPoolVecEnv } from '../src/sim/pool';
-import { getTask, taskFamily } from '../src/sim/registry';
+import { defaultTaskId, getTask, taskFamily } from '../src/sim/registry';
 import type { VecEnv } from '../src/sim/types';
 import { NativeSim } from './nativeSim';
 
@@ -69,7 +69,7 @@ function median(xs: number[]): number {
 const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
 
 export async function benchSim(opts: SimBenchOptions = {}): Promise<Json> {
-  const task = opts.task ?? 'hopper';
+  const task = opts.task ?? defaultTaskId();
   const workers = opts.workers ?? 1;
   const nEnvs = opts.envs ?? 40;
   const blockS = opts.blockSeconds ?? 1;

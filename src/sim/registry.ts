@@ -100,3 +100,8 @@ export function actorConfigFor(task: string, kind: string): ActorConfig {
   }
   return networks[kind as PretrainPolicyKind](task);
 }
+
+/** The task a new user starts with: the first family's declared default, else the first registered task. */
+export function defaultTaskId(): TaskId {
+  return FAMILIES.find((f) => f.defaultTask)?.defaultTask ?? taskIds()[0];
+}

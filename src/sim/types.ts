@@ -263,6 +263,8 @@ export interface TaskFamily {
   mjcf?(taskId: TaskId): string;
   /** Optional: MuJoCo steps per env step of a task (Gym: 4, 4, 5), with `mjcf` for native benchmarks. */
   frameSkip?(taskId: TaskId): number;
+  /** Optional: the env rule the native benchmark driver (bench/native_sim.py) reproduces; null if it cannot. */
+  native?(taskId: TaskId): NativeRule | null;
   presets: Record<PresetName, PresetFn>;
   networks: TaskNetworks;
   trajectory: TrajectoryView | null;
@@ -299,4 +301,16 @@ export interface DemoSet {
   attempts: number;
   /** Task-specific summary for the CLI line (e.g. Avoid: row-3 mode counts). */
   summary: Record<string, number | string | Record<string, number>>;
+}
+
+/** What bench/native_sim.py needs besides the XML to drive a task like our env does (JSON-able). */
+export interface NativeRule {
+  obs_qpos_start: number;
+  obs_qvel_clip: number | null;
+  reset_noise_scale: number;
+  qvel_noise: 'uniform' | 'normal';
+  ctrl_cost_weight: number;
+  healthy_reward: number;
+  /** null bounds are open (JSON has no Infinity). */
+  health: { z: [number | null, number | null]; pitch: [number | null, number | null]; state_abs?: number } | null;
 }

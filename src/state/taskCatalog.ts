@@ -3,7 +3,7 @@
  * forms list whatever tasks are registered and draw each task's views from its own description. No
  * MuJoCo or tfjs is loaded by importing this (the env factories are only called in workers).
  */
-import { bundledCheckpoints, getTask, isTaskId, taskFamilies, taskFamily } from '../sim/registry';
+import { bundledCheckpoints, defaultTaskId, getTask, isTaskId, taskFamilies, taskFamily } from '../sim/registry';
 import type { InspectorDefaults, PresetFn, PresetName, TagDef, TaskId, TrajectoryView } from '../sim/types';
 
 export type { InspectorDefaults, PresetName, TagDef, TaskId, TrajectoryView };
@@ -62,10 +62,9 @@ export function taskDescription(task: TaskId): string {
   return getTask(task).description;
 }
 
-/** The default experiment's task: the first family's declared default, else the first task with a 3-D scene. */
+/** The default experiment's task (the registry's: the first family's declared default). */
 export function defaultTask(): TaskId {
-  const declared = taskFamilies().find((f) => f.defaultTask)?.defaultTask;
-  return declared ?? taskListings().find((t) => t.hasScene)?.id ?? taskListings()[0].id;
+  return defaultTaskId();
 }
 
 /** The viewer scene for a task: the task's own scene where it has one, else the demo scene. */

@@ -4,7 +4,7 @@
  */
 import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
 import { UserError } from '../../core/errors';
-import { defaultCheckpointFor, taskFamily } from '../../sim/registry';
+import { defaultCheckpointFor, defaultTaskId, taskFamily } from '../../sim/registry';
 import { initTf, type BackendName } from '../../policy/tfSetup';
 import { setDirectChainMode } from '../../policy/wasmKernels';
 import { finetunePpo } from '../../train/finetunePpo';
@@ -30,7 +30,7 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
       out.summary({
         bench: 'sim',
         ...(await benchSim({
-          task: task ?? 'avoid-m2',
+          task: task ?? defaultTaskId(),
           workers: p.opts.has('workers') ? p.num('workers') : defaultPoolWorkers(),
           envs: p.num('envs', 40),
           seconds: p.num('seconds', 6),
@@ -42,15 +42,15 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
       return;
     case 'sample':
       await initTf(backend, tfOpts);
-      out.summary({ bench: 'sample', ...(await benchSample({ task: (task ?? 'hopper') as 'hopper', backend, kernels, envs: p.num('envs', 40), reps: p.num('reps', 200) })) });
+      out.summary({ bench: 'sample', ...(await benchSample({ task: task ?? defaultTaskId(), backend, kernels, envs: p.num('envs', 40), reps: p.num('reps', 200) })) });
       return;
     case 'update':
       await initTf(backend, tfOpts);
-      out.summary({ bench: 'update', ...(await benchUpdate({ task: (task ?? 'hopper') as 'hopper', backend, kernels, batch: p.num('batch', 256), reps: p.num('reps', 200) })) });
+      out.summary({ bench: 'update', ...(await benchUpdate({ task: task ?? defaultTaskId(), backend, kernels, batch: p.num('batch', 256), reps: p.num('reps', 200) })) });
       return;
     case 'finetune': {
       await initTf(backend, tfOpts);
-      const t = task ?? 'avoid-m2';
+      const t = task ?? defaultTaskId();
       const algo = (p.opts.get('algo') ?? 'dppo') as Algo;
       const config = resolveFinetuneConfig(taskFamily(t).presets.laptop(t, algo, 0), { nTrainItr: p.num('iters', 2), ...p.sets });
       const perItr: Record<string, number>[] = [];

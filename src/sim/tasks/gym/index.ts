@@ -9,6 +9,7 @@
 import type { Env, InspectorDefaults, TaskFamily, TaskId, TaskInfo } from '../../types';
 import { GymEnv, gymSpec } from './gymEnv';
 import { gymMjcf } from './mjcf';
+import { gymNativeRule } from './native';
 import { gymCritic, gymDiffusionActor, gymGaussianActor, gymGmmActor, gymLaptopPreset, gymReferencePreset } from './presets';
 import { GYM_TASK_DEFS, GYM_TASKS, gymObsNames, gymRestObs, isGymTaskId, type GymTaskDef, type GymTaskId } from './tasks';
 
@@ -90,6 +91,7 @@ export const gymFamily: TaskFamily = {
   },
   mjcf: (taskId) => gymMjcf(gymTask(taskId)),
   frameSkip: (taskId) => GYM_TASK_DEFS[gymTask(taskId)].frameSkip,
+  native: (taskId) => gymNativeRule(GYM_TASK_DEFS[gymTask(taskId)]),
   presets: { reference: gymReferencePreset, laptop: gymLaptopPreset },
   networks: { 'diffusion-mlp': gymDiffusionActor, 'gaussian-mlp': gymGaussianActor, 'gmm-mlp': gymGmmActor, critic: gymCritic },
   trajectory: {

@@ -4,7 +4,7 @@
 // exists. Models: the Gym family's hopper, walker2d and halfcheetah XML (src/sim/tasks/gym/mjcf.ts).
 //
 //   npm i --prefix /tmp/oldmj mujoco@3.1.16
-//   node bench/mujocoPackages.mjs --old /tmp/oldmj/node_modules/mujoco [--envs 40] [--blocks 5] [--block-seconds 1] [--python PATH]
+//   node scripts/gym-mujoco-packages.mjs --old /tmp/oldmj/node_modules/mujoco [--envs 40] [--blocks 5] [--block-seconds 1] [--python PATH]
 //
 // Driver (the Gym env's, src/sim/tasks/gym/gymEnv.ts, and native_sim.py's): `envs` MjData on one MjModel,
 // chunks of 4 random actions uniform in [-1, 1], ctrl <- action, frame skip x mj_step, reward, observation
@@ -35,7 +35,8 @@ const maxSteps = 1000;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { gymMjcf } = await tsImport('../src/sim/tasks/gym/mjcf.ts', import.meta.url);
 const { GYM_TASK_DEFS } = await tsImport('../src/sim/tasks/gym/tasks.ts', import.meta.url);
-const { gymNativeRule, venvPython } = await tsImport('./nativeSim.ts', import.meta.url);
+const { gymNativeRule } = await tsImport('../src/sim/tasks/gym/native.ts', import.meta.url);
+const { venvPython } = await tsImport('../bench/nativeSim.ts', import.meta.url);
 
 async function loadPackage(dir) {
   const pkg = JSON.parse((await import('node:fs')).readFileSync(join(dir, 'package.json'), 'utf8'));
