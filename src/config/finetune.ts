@@ -210,15 +210,17 @@ export function rolloutBytes(c: Pick<FinetuneConfig, 'nEnvs' | 'nSteps' | 'ftDen
   return 4 * (steps * (obs + (kPrime + 1) * chunk + 16) + items * (obs + 2 * chunk + 8));
 }
 
+/** "ftDenoisingSteps (ft_denoising_steps) must be an integer from 1 to K, the checkpoint's denoising steps K; got …" */
+export function ftStepsMessage(k: number, ddim: boolean, got: unknown): string {
+  return `${label('ftDenoisingSteps')} must be an integer from 1 to ${k}, the checkpoint's ${ddim ? 'DDIM steps' : 'denoising steps K'}; got ${String(got)}.`;
+}
+
 /** Problems of a valid config against the checkpoint's actor: K′ ≤ K and the rollout's memory. */
 export function actorIssues(c: FinetuneConfig, actor: ActorConfig): SettingIssue[] {
   const out: SettingIssue[] = [];
   const k = actorDenoisingSteps(actor);
   if (k !== null && c.ftDenoisingSteps > k) {
-    out.push({
-      key: 'ftDenoisingSteps',
-      message: `${label('ftDenoisingSteps')} must be an integer from 1 to ${k}, the checkpoint's ${'ddimSteps' in actor && actor.ddimSteps ? 'DDIM steps' : 'denoising steps K'}; got ${c.ftDenoisingSteps}.`,
-    });
+    out.push({ key: 'ftDenoisingSteps', message: ftStepsMessage(k, 'ddimSteps' in actor && !!actor.ddimSteps, c.ftDenoisingSteps) });
   }
   const bytes = rolloutBytes(c, actor);
   if (bytes > ROLLOUT_BUDGET_BYTES) {

@@ -12,7 +12,7 @@
  * (`network.*`) or a fine-tuning one (`actor.*` + `actor_ft.*`, after prepareFinetune).
  */
 import * as tf from '@tensorflow/tfjs';
-import { RANDN_CLIP_VALUE_DEFAULT } from '../config/finetune';
+import { ftStepsMessage, RANDN_CLIP_VALUE_DEFAULT } from '../config/finetune';
 import type { DiffusionConfig, DiffusionMlpConfig, DiffusionUnetConfig } from '../config/model';
 import { InternalError, UserError } from '../core/errors';
 import { Rng } from '../core/rng';
@@ -100,7 +100,7 @@ export class DiffusionPolicy<Net extends DenoiserNet = DenoiserNet> implements P
   prepareFinetune(ftDenoisingSteps: number): void {
     const max = this.samplingSteps;
     if (!Number.isInteger(ftDenoisingSteps) || ftDenoisingSteps < 1 || ftDenoisingSteps > max) {
-      throw new UserError(`ftDenoisingSteps must be an integer in [1, ${max}]; got ${ftDenoisingSteps}.`);
+      throw new UserError(ftStepsMessage(max, this.isDdim, ftDenoisingSteps));
     }
     if (this.ft === null) {
       this.ft = this.makeNet(new Rng(0));

@@ -4,6 +4,7 @@
  * provenance `ftDenoisingSteps` (or `config.ftDenoisingSteps`, what `dppo finetune` stores).
  */
 import type { ActorConfig } from '../config/model';
+import { checkFinetuneSetting } from '../config/finetune';
 import { UserError } from '../core/errors';
 import { Rng } from '../core/rng';
 import type { Checkpoint } from './checkpoint';
@@ -30,13 +31,17 @@ export function buildPolicy(config: ActorConfig, rng: Rng): Policy {
   }
 }
 
-/** K′ a fine-tuned checkpoint was trained with (provenance `ftDenoisingSteps` or `config.ftDenoisingSteps`). */
+/**
+ * K′ a fine-tuned checkpoint was trained with (provenance `ftDenoisingSteps` or `config.ftDenoisingSteps`),
+ * checked by the settings schema like any other source of settings.
+ */
 export function ftStepsFromProvenance(provenance: Record<string, unknown>): number | undefined {
-  const direct = provenance.ftDenoisingSteps;
-  if (typeof direct === 'number') return direct;
   const cfg = provenance.config as Record<string, unknown> | undefined;
-  if (cfg && typeof cfg.ftDenoisingSteps === 'number') return cfg.ftDenoisingSteps;
-  return undefined;
+  const raw = provenance.ftDenoisingSteps ?? cfg?.ftDenoisingSteps;
+  if (raw === undefined) return undefined;
+  const r = checkFinetuneSetting('ftDenoisingSteps', raw);
+  if (!r.ok) throw new UserError(`This checkpoint's provenance is invalid: ${r.message}`);
+  return r.value as number;
 }
 
 export interface LoadedPolicy {
