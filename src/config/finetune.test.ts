@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DiffusionMlpConfig, GaussianMlpConfig } from './model';
 import {
+  COLLAPSE_PRESET,
   FINETUNE_KEYS,
   FINETUNE_SETTINGS,
   MAX_ENVS,
@@ -30,6 +31,7 @@ const BASE: FinetuneConfig = {
   rewardScaleRunning: true, rewardScaleConst: 1, clipPlossCoef: 0.1, clipPlossCoefBase: 0.1, clipPlossCoefRate: 3,
   gammaDenoising: 0.95, ftDenoisingSteps: 5, minSamplingDenoisingStd: 0.1, minLogprobDenoisingStd: 0.1,
   randnClipValue: 3, maxEpisodeSteps: 20, bestRewardThresholdForSuccess: 1, logprobBatchSize: 10000, maxGradNorm: 0,
+  ...COLLAPSE_PRESET,
 };
 
 const ACTOR: DiffusionMlpConfig = {
@@ -57,7 +59,9 @@ describe('settings schema', () => {
       expect(info.doc.length, k).toBeGreaterThan(5);
       expect(info.doc, k).not.toContain('`');
       expect(info.allowed, k).toMatch(/^(a |an |true or false|one of )/);
-      if (k !== 'algo') expect(info.yaml, k).toMatch(/^[a-z_.]+$/);
+      // DPPO's YAML key, except for the workbench's own settings (the algorithm choice, the collapse detector).
+      if (k === 'algo' || k in COLLAPSE_PRESET) expect(info.yaml, k).toBeNull();
+      else expect(info.yaml, k).toMatch(/^[a-z_.]+$/);
     }
     expect(finetuneSettingInfo('ftDenoisingSteps')).toMatchObject({ yaml: 'ft_denoising_steps', symbol: 'K′', integer: true, min: 1 });
     expect(finetuneSettingInfo('actorMinLr').yaml).toBe('actor_lr_scheduler.min_lr');
@@ -94,6 +98,7 @@ describe('settings schema', () => {
     ['updateEpochs', '2.5', 'updateEpochs (update_epochs) must be an integer from 1 to 1000; got 2.5.'],
     ['ftDenoisingSteps', '0', 'ftDenoisingSteps (ft_denoising_steps) must be an integer from 1 to 1000; got 0.'],
     ['maxGradNorm', '-0.5', 'maxGradNorm (max_grad_norm) must be a number ≥ 0; got -0.5.'],
+    ['collapsePatience', '0', 'collapsePatience must be an integer from 1 to 1000; got 0.'],
     ['algo', 'ppo', 'algo must be one of dppo, gaussian, gmm; got "ppo".'],
     ['forceTrain', 'yes', 'forceTrain (force_train) must be true or false; got "yes".'],
   ];

@@ -93,7 +93,22 @@ export const FINETUNE_SETTINGS = {
   }),
   logprobBatchSize: numberSetting(int(1, 10_000_000), { yaml: 'logprob_batch_size', doc: 'Batch size for the no-grad value/log-prob pass.' }),
   maxGradNorm: numberSetting(nonNegative, { yaml: 'max_grad_norm', doc: "Clip the actor's gradients to this global L2 norm before each step; 0 = off." }),
+  // The collapse detector (train/divergence.ts; not in DPPO): warnings when training falls apart, optional halt.
+  collapseKlFactor: numberSetting({ min: 1 }, { yaml: null, doc: 'Collapse warning when approx-KL exceeds this many times targetKl.' }),
+  collapseClipfracMax: numberSetting({ gt: 0, max: 1 }, { yaml: null, doc: 'Collapse warning when the clip fraction reaches this.' }),
+  collapseDropFraction: numberSetting({ gt: 0, max: 1 }, { yaml: null, doc: "Collapse warning when success (else return) falls this fraction below the run's best." }),
+  collapsePatience: numberSetting(int(1, 1000), { yaml: null, doc: 'Consecutive flagged iterations before a collapse warning.' }),
+  collapseHalt: booleanSetting({ yaml: null, doc: 'Halt the run on a collapse warning, keeping the last good weights.' }),
 } satisfies Record<string, SettingSchema>;
+
+/** Defaults of the collapse detector's settings, shared by every task's presets (train/divergence.ts). */
+export const COLLAPSE_PRESET = {
+  collapseKlFactor: 10,
+  collapseClipfracMax: 0.5,
+  collapseDropFraction: 0.5,
+  collapsePatience: 2,
+  collapseHalt: false,
+} as const;
 
 export type FinetuneKey = keyof typeof FINETUNE_SETTINGS;
 /** One fine-tuning run's settings (the output type of the schema). */

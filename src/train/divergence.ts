@@ -59,8 +59,8 @@ export const COLLAPSE_DEFAULTS: CollapseSettings = {
 };
 
 /**
- * The config keys that override COLLAPSE_DEFAULTS, read when present (they are not yet in the fine-tuning
- * config schema; a config without them gets the defaults).
+ * The config keys that override COLLAPSE_DEFAULTS (in the fine-tuning config schema, defaults from
+ * COLLAPSE_PRESET; a config object without them, e.g. an older saved run, gets the defaults).
  */
 export const COLLAPSE_CONFIG_KEYS = {
   collapseKlFactor: 'klFactor',

@@ -25,4 +25,5 @@ export const PARAM_GROUPS: ParamGroup[] = [
   { title: 'PPO', open: true, keys: ['batchSize', 'updateEpochs', 'clipPlossCoef', 'clipPlossCoefBase', 'clipPlossCoefRate', 'targetKl', 'vfCoef', 'gamma', 'gaeLambda', 'maxGradNorm', 'nCriticWarmupItr'] },
   { title: 'Optimiser', open: false, keys: ['actorLr', 'actorMinLr', 'actorWeightDecay', 'criticLr', 'criticMinLr', 'criticWeightDecay', 'lrWarmupSteps', 'lrFirstCycleSteps'] },
   { title: 'Reward & success', open: false, keys: ['rewardScaleRunning', 'rewardScaleConst', 'bestRewardThresholdForSuccess', 'logprobBatchSize'] },
+  { title: 'Divergence guard', open: false, keys: ['collapseKlFactor', 'collapseClipfracMax', 'collapseDropFraction', 'collapsePatience', 'collapseHalt'] },
 ];

@@ -4,7 +4,7 @@
  * 2-core machine (see docs/benchmarks.md for the measured wall-clock).
  */
 import type { DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig, CriticConfig } from '../../../config/model';
-import type { Algo, FinetuneConfig } from '../../../config/finetune';
+import { COLLAPSE_PRESET, type Algo, type FinetuneConfig } from '../../../config/finetune';
 import { avoidSpec } from './avoidEnv';
 
 export const AVOID_TASKS = ['avoid-m1', 'avoid-m2', 'avoid-m3'] as const;
@@ -52,6 +52,7 @@ export function avoidReferencePreset(task: string, algo: Algo, seed = 0): Finetu
     bestRewardThresholdForSuccess: avoidSpec(task).bestRewardThresholdForSuccess,
     logprobBatchSize: 10000,
     maxGradNorm: 0,
+    ...COLLAPSE_PRESET,
   };
 }
 

@@ -3,7 +3,7 @@
  * DPPO's `cfg/gym/finetune/{hopper,walker2d,halfcheetah}-v2/ft_ppo_diffusion_mlp.yaml` (identical for the
  * three tasks apart from the dims).
  */
-import type { Algo, FinetuneConfig } from '../../../config/finetune';
+import { COLLAPSE_PRESET, type Algo, type FinetuneConfig } from '../../../config/finetune';
 import type { CriticConfig, DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig } from '../../../config/model';
 import { GYM_MAX_EPISODE_STEPS, GYM_SUCCESS_THRESHOLD } from './gymEnv';
 import { GYM_TASK_DEFS, isGymTaskId, type GymTaskId } from './tasks';
@@ -67,6 +67,7 @@ export function gymReferencePreset(task: string, algo: Algo, seed = 0): Finetune
     bestRewardThresholdForSuccess: GYM_SUCCESS_THRESHOLD,
     logprobBatchSize: 10000,
     maxGradNorm: 0,
+    ...COLLAPSE_PRESET,
   };
 }
 

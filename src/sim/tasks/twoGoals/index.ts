@@ -3,7 +3,7 @@
  * as the smallest example of a task plug-in.
  */
 import type { CriticConfig, DiffusionMlpConfig, GaussianMlpConfig } from '../../../config/model';
-import type { Algo, FinetuneConfig } from '../../../config/finetune';
+import { COLLAPSE_PRESET, type Algo, type FinetuneConfig } from '../../../config/finetune';
 import { Rng } from '../../../core/rng';
 import type { TaskFamily } from '../../types';
 import { TWO_GOALS, TWO_GOALS_SPEC, TwoGoalsEnv, twoGoalsDemos } from './twoGoalsEnv';
@@ -19,7 +19,7 @@ function twoGoalsPreset(task: string, algo: Algo, seed = 0): FinetuneConfig {
     rewardScaleRunning: true, rewardScaleConst: 1, clipPlossCoef: 0.1, clipPlossCoefBase: 0.1, clipPlossCoefRate: 3,
     gammaDenoising: 0.95, ftDenoisingSteps: 5, minSamplingDenoisingStd: 0.1, minLogprobDenoisingStd: 0.1,
     randnClipValue: 3, maxEpisodeSteps: TWO_GOALS.maxEpisodeSteps, bestRewardThresholdForSuccess: TWO_GOALS_SPEC.bestRewardThresholdForSuccess,
-    logprobBatchSize: 10000, maxGradNorm: 0,
+    logprobBatchSize: 10000, maxGradNorm: 0, ...COLLAPSE_PRESET,
   };
 }
 
