@@ -12,10 +12,13 @@ import { isLive, useRuns } from './runs';
 import { inspectorDefaults } from './taskCatalog';
 import { listenTrain, trainPort } from './trainPort';
 
-// A new task has other observation dims: the inspector goes back to that task's start state.
+// A new task has other observation dims: the inspector goes back to that task's start state, ignores the
+// answers still due for the old one and, while a view is mounted, samples the new task at once.
 useExperiment.subscribe((e) => {
   if (e.task !== useInspector.getState().task) {
+    latest.pretrained = latest.current = -1;
     useInspector.setState({ task: e.task, obs: startStateOf(e.task).obs, source: 'start', sourceLabel: 'start state', pretrained: null, current: null });
+    if (viewers > 0) requestClouds();
   }
 });
 
@@ -62,12 +65,27 @@ export const useInspector = create<InspectorState>(() => ({
   error: null,
 }));
 
+let viewers = 0;
 let nextRequestId = 1;
 const latest: Record<PolicyRef, number> = { pretrained: 0, current: 0 };
-/** Request id → time sent; a request unanswered for STALE_MS (worker restarted) stops blocking new ones. */
-const inFlight = new Map<number, number>();
+/**
+ * Request id → what was asked and when; a request unanswered for STALE_MS (worker restarted) stops blocking
+ * new ones and is asked again.
+ */
+const inFlight = new Map<number, { policy: PolicyRef; sent: number }>();
 const STALE_MS = 60_000;
 let again: Set<PolicyRef> = new Set();
+/**
+ * A failed request is asked again (a transient start-up failure must not leave a row empty) up to
+ * MAX_RETRIES times in a row per policy; then its error is shown, and Resample tries afresh.
+ */
+const MAX_RETRIES = 2;
+const RETRY_MS = 300;
+const failures: Record<PolicyRef, number> = { pretrained: 0, current: 0 };
+/** Before boot() created the worker client, requests wait for it (polling, at most PORT_WAIT_MS). */
+const PORT_WAIT_MS = 30_000;
+let portWaitSince: number | null = null;
+let staleTimer: ReturnType<typeof setTimeout> | null = null;
 function listen(): void {
   listenTrain('inspector', onResponse);
 }
@@ -76,10 +94,19 @@ function onResponse(r: TrainResponse): void {
   if (r.type === 'inspect-result') {
     const res = r.result;
     inFlight.delete(res.requestId);
-    if (latest[res.policy] === res.requestId) useInspector.setState({ [res.policy]: res, error: null } as Partial<InspectorState>);
+    if (latest[res.policy] === res.requestId) {
+      failures[res.policy] = 0;
+      const otherFailed = failures[res.policy === 'pretrained' ? 'current' : 'pretrained'] > MAX_RETRIES;
+      useInspector.setState({ [res.policy]: res, ...(otherFailed ? {} : { error: null }) } as Partial<InspectorState>);
+    }
   } else if (r.type === 'error' && r.requestId !== undefined && inFlight.has(r.requestId)) {
+    const { policy } = inFlight.get(r.requestId)!;
     inFlight.delete(r.requestId);
-    useInspector.setState({ error: r.message });
+    if (latest[policy] === r.requestId) {
+      failures[policy]++;
+      if (failures[policy] <= MAX_RETRIES) setTimeout(() => requestClouds([policy], true), RETRY_MS * failures[policy]);
+      else useInspector.setState({ error: r.message });
+    }
   } else return;
   useInspector.setState({ busy: inFlight.size > 0 });
   if (inFlight.size === 0 && again.size) {
@@ -98,18 +125,44 @@ function currentTarget(): { runId: string | null; checkpoint: string } {
   return { runId: null, checkpoint: selectedCheckpoint(task, algo) };
 }
 
-/** Asks the worker for new clouds of the given policies at the chosen state. */
-export function requestClouds(which: PolicyRef[] = ['pretrained', 'current']): void {
-  listen();
+/**
+ * Asks the worker for new clouds of the given policies at the chosen state. The worker client holds the
+ * requests until the worker's backend is ready (trainClient.ts); `retry` marks an automatic repeat of a
+ * failed request (a user's request starts the failure count afresh).
+ */
+export function requestClouds(which: PolicyRef[] = ['pretrained', 'current'], retry = false): void {
   const port = trainPort();
   if (!port) {
-    useInspector.setState({ error: 'The training worker is not ready yet; try again in a moment.' });
+    // Before boot() (first render): wait for the client rather than leave the rows empty.
+    const now = Date.now();
+    portWaitSince ??= now;
+    if (now - portWaitSince > PORT_WAIT_MS) {
+      portWaitSince = null;
+      useInspector.setState({ error: 'The training worker did not start; reload the page.' });
+      return;
+    }
+    useInspector.setState({ busy: true });
+    setTimeout(() => requestClouds(which, retry), 100);
     return;
   }
+  portWaitSince = null;
+  listen();
+  if (!retry) for (const w of which) failures[w] = 0;
   const now = Date.now();
-  for (const [id, sent] of inFlight) if (now - sent > STALE_MS) inFlight.delete(id);
+  for (const [id, req] of inFlight) {
+    if (now - req.sent > STALE_MS) {
+      inFlight.delete(id);
+      again.add(req.policy);
+    }
+  }
   if (inFlight.size > 0) {
     for (const w of which) again.add(w);
+    return;
+  }
+  for (const w of again) if (!which.includes(w)) which = [...which, w];
+  again = new Set();
+  if (which.length === 0) {
+    useInspector.setState({ busy: false });
     return;
   }
   const s = useInspector.getState();
@@ -117,10 +170,16 @@ export function requestClouds(which: PolicyRef[] = ['pretrained', 'current']): v
   for (const policy of which) {
     const requestId = nextRequestId++;
     latest[policy] = requestId;
-    inFlight.set(requestId, now);
+    inFlight.set(requestId, { policy, sent: now });
     port.post({ type: 'inspect', requestId, runId: target.runId, checkpoint: target.checkpoint, policy, obs: [...s.obs], n: s.n, seed: s.seed, mode: s.mode });
   }
   useInspector.setState({ busy: true, target });
+  // An answer that never comes (the worker was replaced) must not block the rows: ask again once stale.
+  if (staleTimer) clearTimeout(staleTimer);
+  staleTimer = setTimeout(() => {
+    staleTimer = null;
+    if (inFlight.size > 0) requestClouds([]);
+  }, STALE_MS + 1000);
 }
 
 export function setInspectState(obs: number[], source: StateSource, sourceLabel: string): void {
@@ -133,7 +192,6 @@ export function setInspectSampling(patch: Partial<Pick<InspectorState, 'n' | 'se
   requestClouds();
 }
 
-let viewers = 0;
 let unsubscribeRuns: (() => void) | null = null;
 
 /**

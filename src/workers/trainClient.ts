@@ -2,6 +2,10 @@
  * Typed main-thread wrapper of the train worker (design §5.6). `ready` resolves with the first backend
  * report; every response is delivered to subscribers in order. A worker that fails to load is reported as
  * an `error` response (runId null).
+ *
+ * Start-up ordering: run and inspector requests posted before the worker's 'ready' are held here and sent,
+ * in order, once it arrives (or once the start failed, so each request still gets its own answer). Only the
+ * backend messages ('init', 'set-backend') go at once; the worker serialises those itself.
  */
 import { PROTOCOL_VERSION, type BackendName, type BackendReport, type TrainRequest, type TrainResponse } from './protocol';
 
@@ -12,6 +16,8 @@ export class TrainClient {
   readonly ready: Promise<BackendReport>;
   private readonly listeners = new Set<TrainListener>();
   private disposed = false;
+  /** Requests waiting for the worker's first answer to 'init'; null once it came. */
+  private held: [TrainRequest, Transferable[]][] | null = [];
 
   constructor(
     private readonly worker: Worker,
@@ -28,7 +34,10 @@ export class TrainClient {
         }
       });
     });
-    this.ready.catch(() => undefined);
+    this.ready.then(
+      () => this.release(),
+      () => this.release(),
+    );
     worker.onmessage = (e: MessageEvent<TrainResponse>) => this.emit(e.data);
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
@@ -39,7 +48,20 @@ export class TrainClient {
 
   post(req: TrainRequest, transfer: Transferable[] = []): void {
     if (this.disposed) throw new Error('TrainClient: post after dispose');
-    this.worker.postMessage(req, transfer);
+    if (this.held && req.type !== 'init' && req.type !== 'set-backend') this.held.push([req, transfer]);
+    else this.worker.postMessage(req, transfer);
+  }
+
+  /** True while requests are held because the worker has not reported 'ready' yet. */
+  get starting(): boolean {
+    return this.held !== null;
+  }
+
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    if (this.disposed) return;
+    for (const [req, transfer] of held) this.worker.postMessage(req, transfer);
   }
 
   /** Adds a listener for every response; returns its remover. */

@@ -171,10 +171,15 @@ describe('trainRuns (train worker run handling)', () => {
     const points = rec.events('dv').filter((e) => e.type === 'iteration');
     expect(err.event.lastGood!.itr).toBeLessThan(points.length);
     await new Promise((r) => setTimeout(r, 0));
-    // The kept weights are evaluable: the inspector samples them (finite clouds).
+    // The kept weights are evaluable: the inspector samples them (finite clouds). Both policies are asked at
+    // once, as the page does at start-up, while the checkpoint is not loaded yet: neither request may lose
+    // its policy to the other's load.
     handleRunMessage({ type: 'inspect', requestId: 31, runId: null, checkpoint: 'session:dv', policy: 'current', obs: [0.1, -0.2], n: 16, seed: 0 }, rec.post);
-    const res = (await rec.until((r) => r.type === 'inspect-result' && r.result.requestId === 31)) as { result: InspectResult };
-    expect(res.result.steps.every((s) => s.every(Number.isFinite))).toBe(true);
+    handleRunMessage({ type: 'inspect', requestId: 32, runId: null, checkpoint: 'session:dv', policy: 'pretrained', obs: [0.1, -0.2], n: 16, seed: 0 }, rec.post);
+    for (const id of [31, 32]) {
+      const res = (await rec.until((r) => r.type === 'inspect-result' && r.result.requestId === id)) as { result: InspectResult };
+      expect(res.result.steps.every((s) => s.every(Number.isFinite))).toBe(true);
+    }
   });
 
   it('pauses, resumes and stops a run', async () => {

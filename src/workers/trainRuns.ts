@@ -59,6 +59,8 @@ interface Standalone {
 
 let slot: RunSlot | null = null;
 let standalone: Standalone | null = null;
+/** Inspect requests run in arrival order, never overlapping (`inspect` never rejects). */
+let inspectQueue: Promise<void> = Promise.resolve();
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -246,7 +248,9 @@ export function handleRunMessage(msg: RunRequest, post: PostTrain): void {
       controlRun(msg, post);
       return;
     case 'inspect':
-      void inspect(msg, post);
+      // One at a time: two requests for a checkpoint not yet loaded would each load it, and the second would
+      // release the first's policy while it samples (start-up: pre-trained and current are asked together).
+      inspectQueue = inspectQueue.then(() => inspect(msg, post));
       return;
     default: {
       const never: never = msg;

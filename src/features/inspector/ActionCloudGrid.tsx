@@ -71,9 +71,15 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
         ])}
       </div>
       <div className="ic-grid-foot hint">
-        Each panel: the first action of the chunk for {view.rows[0].result ? view.rows[0].result.steps[0].length / view.Da : 0} sampled chains;
+        Each panel: the first action of the chunk for {chainsShown(view)} sampled chains;
         horizontal {view.axisNames[0]} ({view.unit}), vertical {view.axisNames[1]} ({view.unit}).
       </div>
     </div>
   );
+}
+
+/** Chains in the shown clouds: those of whichever row has samples (the rows share n), 0 before any. */
+function chainsShown(view: CloudView): number {
+  const row = view.rows.find((r) => r.result && r.result.steps.length > 0);
+  return row?.result ? row.result.steps[0].length / view.Da : 0;
 }
