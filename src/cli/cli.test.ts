@@ -2,13 +2,13 @@
  * The `dppo` CLI contract (design/architecture.md §4): one JSON object per line with --json, summary last,
  * errors as {"error": …} with a non-zero exit. `info` runs through the real bin (as `npx dppo` does).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from './main';
 import { PACKAGE_ROOT } from './assets';
+import { runDppo } from './runBin';
 
 let lines: string[] = [];
 beforeEach(() => {
@@ -24,9 +24,9 @@ afterEach(() => vi.restoreAllMocks());
 const json = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('dppo CLI', () => {
-  it('`npx dppo info --json` reports MuJoCo engine 3.14.0 (@mujoco/mujoco), the tasks and bundled assets', () => {
+  it('`npx dppo info --json` reports MuJoCo engine 3.14.0 (@mujoco/mujoco), the tasks and bundled assets', async () => {
     vi.restoreAllMocks();
-    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dppo.mjs'), 'info', '--json'], { encoding: 'utf8' });
+    const r = await runDppo(['info', '--json']);
     expect(r.status).toBe(0);
     const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const info = out[out.length - 1];
@@ -63,17 +63,17 @@ describe('dppo CLI', () => {
     expect(json().at(-1)).toHaveProperty('error');
   });
 
-  it('`eval --workers 2` runs the envs in the sim worker pool with the same numbers as in-process', () => {
+  it('`eval --workers 2` runs the envs in the sim worker pool with the same numbers as in-process', async () => {
     vi.restoreAllMocks();
-    const run = (workers: string) => {
-      const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dppo.mjs'), 'eval', '--ckpt', 'builtin:avoid-m1/gmm-mlp', '--episodes', '6', '--workers', workers, '--json'], { encoding: 'utf8' });
+    const run = async (workers: string) => {
+      const r = await runDppo(['eval', '--ckpt', 'builtin:avoid-m1/gmm-mlp', '--episodes', '6', '--workers', workers, '--json']);
       expect(r.status, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
       return { task: out.task, success_rate: out.success_rate, avg_return: out.avg_return, episodes: out.episodes };
     };
-    const pooled = run('2');
+    const pooled = await run('2');
     expect(pooled.task).toBe('avoid-m1');
     expect(pooled.episodes).toBe(6);
-    expect(pooled).toEqual(run('0'));
+    expect(pooled).toEqual(await run('0'));
   }, 120_000);
 });

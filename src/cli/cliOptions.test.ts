@@ -4,7 +4,6 @@
  * settings are checked by the same schema as the form. Most cases fail before any engine work, so they run
  * through `main` in-process; the must-show case spawns the real bin as `npx dppo` does.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { zipSync } from 'fflate';
 import { MAX_SEED } from '../config/finetune';
 import { npyArray, writeNpy } from '../data/npy';
 import { parseCommand, type CommandSpec } from './args';
-import { PACKAGE_ROOT } from './assets';
+import { runDppo } from './runBin';
 import { main } from './main';
 
 let lines: string[] = [];
@@ -50,9 +49,9 @@ const folder = join(dir, 'folder');
 mkdirSync(folder);
 
 describe('strict options', () => {
-  it('`npx dppo finetune --task avoid-m2 --iter 3` fails naming --iter and suggesting --iters', () => {
+  it('`npx dppo finetune --task avoid-m2 --iter 3` fails naming --iter and suggesting --iters', async () => {
     vi.restoreAllMocks();
-    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dppo.mjs'), 'finetune', '--task', 'avoid-m2', '--iter', '3'], { encoding: 'utf8' });
+    const r = await runDppo(['finetune', '--task', 'avoid-m2', '--iter', '3']);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/unknown option --iter for dppo finetune; did you mean --iters\?/);
     expect(r.stdout).toBe('');

@@ -3,20 +3,19 @@
  * non-zero with a divergence error naming the iteration, X holds the last good weights, and `dppo eval
  * --ckpt X` loads them (the task comes from the checkpoint). Runs the real bin, as `npx dppo` does.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT } from './assets';
+import { runDppo } from './runBin';
 
-const dppo = (...args: string[]) => spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'dppo.mjs'), ...args], { encoding: 'utf8' });
+const dppo = (...args: string[]) => runDppo(args);
 const jsonLines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('dppo finetune: divergence', () => {
-  it('actor lr 1e6 halts with a divergence error naming the iteration; --out holds the last good weights, which eval loads', () => {
+  it('actor lr 1e6 halts with a divergence error naming the iteration; --out holds the last good weights, which eval loads', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dppo-diverge-')), 'X.safetensors');
-    const r = dppo('finetune', '--task', 'avoid-m2', '--set', 'actorLr=1e6', '--iters', '5', '--out', out, '--json');
+    const r = await dppo('finetune', '--task', 'avoid-m2', '--set', 'actorLr=1e6', '--iters', '5', '--out', out, '--json');
     expect(r.status, r.stderr).toBe(1);
     const lines = jsonLines(r.stdout);
     const error = String(lines.at(-1)?.error);
@@ -31,7 +30,7 @@ describe('dppo finetune: divergence', () => {
     expect(lines.filter((l) => 'env_steps' in l).map((l) => l.itr)).toEqual([...Array(itr).keys()]);
     expect(existsSync(out)).toBe(true);
 
-    const e = dppo('eval', '--ckpt', out, '--episodes', '4', '--json');
+    const e = await dppo('eval', '--ckpt', out, '--episodes', '4', '--json');
     expect(e.status, e.stderr).toBe(0);
     const summary = jsonLines(e.stdout).at(-1)!;
     expect(summary).toMatchObject({ final: true, task: 'avoid-m2', episodes: 4 });
