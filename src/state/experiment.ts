@@ -175,16 +175,96 @@ interface ExperimentState extends ExperimentSettings {
   drafts: Drafts;
 }
 
-/** Settings carried by the hash of the Experiments route (or none). */
+/** Where the last-used form state is kept between visits (localStorage). */
+export const SETTINGS_STORAGE_KEY = 'dppo.experiment.v1';
+
+/**
+ * The last-used settings from their stored JSON, through the same schema as a link: an unknown or invalid
+ * entry is dropped (the rest is kept); settings that do not fit together fall back to the preset's values;
+ * anything unreadable gives null (the defaults apply). Never throws.
+ */
+export function restoreSettings(stored: string | null): ExperimentSettings | null {
+  if (!stored) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(stored);
+  } catch {
+    return null;
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return null;
+  const d = data as Record<string, unknown>;
+  const params = new URLSearchParams();
+  const plain = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  for (const k of ['task', 'algo', 'preset', 'seed'] as const) if (plain(d[k])) params.set(k, String(d[k]));
+  if (d.overrides && typeof d.overrides === 'object' && !Array.isArray(d.overrides)) {
+    for (const [k, v] of Object.entries(d.overrides as Record<string, unknown>)) if (!FIXED_KEYS.has(k) && k !== 'preset' && plain(v)) params.set(k, String(v));
+  }
+  const { settings } = parseExperimentQuery(params.toString());
+  try {
+    configOf(settings);
+    return settings;
+  } catch {
+    return { ...settings, overrides: {} };
+  }
+}
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === 'undefined' ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function storedSettings(): ExperimentSettings | null {
+  try {
+    return restoreSettings(storage()?.getItem(SETTINGS_STORAGE_KEY) ?? null);
+  } catch {
+    return null;
+  }
+}
+
+/** Settings carried by the hash of the Experiments route; without any, the last-used ones (or the defaults). */
 function fromLocation(): ExperimentState {
   const hash = typeof location === 'undefined' ? '' : location.hash;
   const { path, query } = splitHash(hash);
-  if (!query || !/^\/?(experiments)?\/?$/.test(path)) return { ...DEFAULT_SETTINGS, linkProblems: [], drafts: {} };
+  if (!query || !/^\/?(experiments)?\/?$/.test(path)) return { ...(storedSettings() ?? DEFAULT_SETTINGS), linkProblems: [], drafts: {} };
   const { settings, problems } = parseExperimentQuery(query);
   return { ...settings, linkProblems: problems, drafts: {} };
 }
 
 export const useExperiment = create<ExperimentState>(fromLocation);
+
+// The form state is remembered for the next visit whenever it changes (typed drafts are not: only valid values).
+let lastStored = '';
+useExperiment.subscribe((e) => {
+  const json = JSON.stringify(settingsOf(e));
+  if (json === lastStored) return;
+  lastStored = json;
+  try {
+    storage()?.setItem(SETTINGS_STORAGE_KEY, json);
+  } catch {
+    // Storage full or disabled: the URL still carries the settings.
+  }
+});
+
+/** The form settings that reproduce a run's config (its preset, with the differing values as overrides). */
+export function settingsOfRun(config: FinetuneConfig, preset: string): ExperimentSettings {
+  const p: PresetName = (PRESETS as readonly string[]).includes(preset) ? (preset as PresetName) : 'laptop';
+  const base = { task: config.task as TaskId, algo: config.algo, preset: p, seed: config.seed };
+  const overrides: Overrides = {};
+  for (const k of FINETUNE_KEYS) {
+    const v = (config as unknown as Record<string, unknown>)[k];
+    if (typeof v === 'number' || typeof v === 'boolean') overrides[k] = v;
+  }
+  return { ...base, overrides: pruneOverrides(base, overrides) };
+}
+
+/** Puts whole settings into the form (e.g. a run's config), replacing what was there. */
+export function loadSettings(s: ExperimentSettings): void {
+  useExperiment.setState({ ...s, overrides: { ...s.overrides }, linkProblems: [], drafts: {} });
+  writeHash();
+}
 
 export function settingsOf(s: ExperimentState): ExperimentSettings {
   return { task: s.task, algo: s.algo, preset: s.preset, seed: s.seed, overrides: s.overrides };

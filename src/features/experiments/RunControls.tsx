@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useApp } from '../../state/app';
-import { formValidity, useExperiment, settingsOf } from '../../state/experiment';
+import { configOf, formValidity, loadSettings, settingsOf, settingsOfRun, useExperiment } from '../../state/experiment';
 import { requestClouds } from '../../state/inspector';
 import { isPretrainLive, selectCheckpoint, selectedCheckpoint, usePretrain } from '../../state/pretrain';
 import { isLive, pauseRun, resumeRun, startRun, stopRun, timeEstimate, useRuns, type Run, type RunProgress } from '../../state/runs';
@@ -113,7 +113,42 @@ export function RunProgressView({ run, progress }: { run: Run; progress: RunProg
         </p>
       ) : null}
       {run.status === 'error' && run.lastGood ? <LastGoodActions run={run} lastGood={run.lastGood} /> : null}
-      {run.status === 'interrupted' ? <p className="hint">The page was reloaded while this run was going; its curves up to then are kept.</p> : null}
+      {run.status === 'interrupted' ? <InterruptedNote run={run} /> : null}
+    </div>
+  );
+}
+
+/**
+ * A run that was going when the page was reloaded or closed: its worker (and so its weights) went with the
+ * page; the completed iterations were saved as they came. It cannot be resumed, only started again.
+ */
+function InterruptedNote({ run }: { run: Run }) {
+  const workerReady = useApp((s) => s.backend.report !== null);
+  const pretraining = usePretrain((s) => isPretrainLive(s.job));
+  const busy = useRuns((s) => Object.values(s.runs).some((r) => isLive(r.status)));
+  const done = run.points.length;
+  const settings = () => settingsOfRun(run.config, run.preset);
+  const again = () => {
+    const s = settings();
+    loadSettings(s);
+    startRun(configOf(s), selectedCheckpoint(s.task, s.algo), s.preset);
+  };
+  const why = !workerReady ? 'the training worker is starting' : pretraining ? 'pre-training is going' : busy ? 'another run is going' : null;
+  return (
+    <div className="hint xp-interrupted" data-testid="run-interrupted" data-iterations={done}>
+      <p>
+        Interrupted: the page was reloaded or closed while this run was going, so the training worker running it was lost (with its
+        weights). {done === 0 ? 'No iteration had completed.' : `${done} of ${run.totalIterations} iterations completed (the last complete one is itr ${done - 1}); their curves are kept.`}{' '}
+        A run cannot be resumed; start it again with the same config.
+      </p>
+      <div className="xp-buttons">
+        <Button small onClick={again} disabled={why !== null} data-testid="run-restart" title={why ? `Not now: ${why}` : `Load ${run.label} into the form and start it from the beginning`}>
+          Start again with this config
+        </Button>
+        <Button small onClick={() => loadSettings(settings())} data-testid="run-load-config" title="Put this run's settings into the form without starting">
+          Load its settings
+        </Button>
+      </div>
     </div>
   );
 }
@@ -143,7 +178,15 @@ function LastGoodActions({ run, lastGood }: { run: Run; lastGood: NonNullable<Ru
 
 export function RunControls() {
   const { config, error, preset } = useFormConfig();
-  const activeRun = useRuns((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
+  const currentRun = useRuns((s) => (s.activeRunId ? s.runs[s.activeRunId] : null));
+  // After a reload: the newest run, when the reload interrupted it, until another starts or it is dismissed.
+  const interrupted = useRuns((s) => {
+    const newest = s.order.length ? s.runs[s.order[0]] : null;
+    return !s.activeRunId && newest?.status === 'interrupted' ? newest : null;
+  });
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const shownInterrupted = interrupted && interrupted.id !== dismissed ? interrupted : null;
+  const activeRun = currentRun ?? shownInterrupted;
   const progress = useRuns((s) => s.progress);
   const workerReady = useApp((s) => s.backend.report !== null);
   const backendError = useApp((s) => s.backend.error);
@@ -201,6 +244,11 @@ export function RunControls() {
       {pretraining && !live ? <p className="hint">Pre-training is going; fine-tuning can start when it ends.</p> : null}
       {!workerReady ? <p className="hint">{backendError ?? 'Starting the training worker…'}</p> : null}
       {activeRun ? <RunProgressView run={activeRun} progress={progress?.runId === activeRun.id ? progress : null} /> : null}
+      {!currentRun && shownInterrupted ? (
+        <Button small onClick={() => setDismissed(shownInterrupted.id)} data-testid="run-dismiss" title="Hide this note (the run stays in the run list)">
+          Dismiss
+        </Button>
+      ) : null}
     </div>
   );
 }

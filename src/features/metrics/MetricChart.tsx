@@ -4,6 +4,7 @@
  */
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { axisTicks, valueRange, type AxisTicks } from '../../ui/axisTicks';
 import { seriesColor } from '../../ui/palette';
 import { compactNumber, type MetricDef } from './metricDefs';
 import { mergeSeries, nearestAtOrBefore, rawKey, smoothKey, type RunSeries } from './series';
@@ -66,11 +67,28 @@ function AllRunsTooltip({ active, label, runs, series, xLabel, smoothing }: Hove
 
 const NO_MARKERS: ChartMarker[] = [];
 
+/**
+ * Explicit ticks for both axes (src/ui/axisTicks.ts): y over the plotted values (raw too when smoothing
+ * shows it) or the metric's fixed domain, widened to whole steps; x over the data range, whole numbers when
+ * every x is one (iterations, env steps).
+ */
+function chartAxes(def: MetricDef, series: RunSeries[], smoothing: number): { x: AxisTicks; y: AxisTicks } {
+  const xs = series.flatMap((s) => s.xs);
+  const xr = valueRange(xs) ?? [0, 1];
+  const x = axisTicks(xr[0], xr[1], { extend: false, integer: xs.every(Number.isInteger), target: 4 });
+  const ys = series.flatMap((s) => (smoothing > 0 ? [...s.smooth, ...s.raw] : s.smooth));
+  const yr = def.domain ?? valueRange(ys) ?? [0, 1];
+  const y = axisTicks(yr[0], yr[1], { target: 4 });
+  return { x, y };
+}
+
 function MetricChartImpl({ def, runs, series, xLabel, smoothing, markers = NO_MARKERS }: MetricChartProps) {
   const rows = useMemo(() => mergeSeries(series), [series]);
   const colorOf = useMemo(() => new Map(runs.map((r) => [r.id, seriesColor(r.colorIndex)])), [runs]);
   const last = series.length === 1 && series[0].smooth.length ? series[0].smooth[series[0].smooth.length - 1] : null;
   const sparse = series.every((s) => s.xs.length <= 12);
+  const { x: xAxis, y: yAxis } = useMemo(() => chartAxes(def, series, smoothing), [def, series, smoothing]);
+  const yWidth = Math.max(42, 8 + 6 * Math.max(...yAxis.ticks.map((t) => yAxis.format(t).length)));
   return (
     <div className="mc-chart" data-testid={`chart-${def.key}`} data-points={series.reduce((n, s) => n + s.xs.length, 0)} data-markers={markers.length}>
       <div className="mc-chart-head">
@@ -93,19 +111,25 @@ function MetricChartImpl({ def, runs, series, xLabel, smoothing, markers = NO_MA
               <XAxis
                 dataKey="x"
                 type="number"
-                domain={['dataMin', 'dataMax']}
-                tickFormatter={compactNumber}
+                domain={xAxis.domain}
+                ticks={xAxis.ticks}
+                interval={0}
+                allowDataOverflow
+                tickFormatter={xAxis.format}
                 tick={{ fontSize: 10 }}
                 height={26}
                 label={{ value: xLabel, position: 'insideBottomRight', offset: 0, fontSize: 10 }}
               />
               <YAxis
                 type="number"
-                domain={def.domain ?? ['auto', 'auto']}
-                tickFormatter={compactNumber}
+                domain={yAxis.domain}
+                ticks={yAxis.ticks}
+                interval={0}
+                tickFormatter={yAxis.format}
                 tick={{ fontSize: 10 }}
-                width={42}
+                width={yWidth + 12}
                 allowDataOverflow={false}
+                label={{ value: def.unit, angle: -90, position: 'insideLeft', offset: 2, fontSize: 9, style: { textAnchor: 'middle' } }}
               />
               <Tooltip
                 isAnimationActive={false}
