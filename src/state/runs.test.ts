@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveFinetuneConfig } from '../config/finetune';
 import { taskFamily } from '../sim/registry';
 import type { TrainEvent } from '../train/events';
-import type { TrainRequest, TrainResponse } from '../workers/protocol';
+import { PROTOCOL_VERSION, type TrainRequest, type TrainResponse } from '../workers/protocol';
 import { TrainClient } from '../workers/trainClient';
 import { setClients, type Clients } from './clients';
 import { checkpointOptions, usePretrain } from './pretrain';
@@ -16,7 +16,7 @@ import { pauseRun, resumeRun, startRun, timeEstimate, useRuns, type Run, type Ru
 const posted: TrainRequest[] = [];
 let deliver: (r: TrainResponse) => void = () => undefined;
 
-beforeAll(() => {
+beforeAll(async () => {
   const worker = {
     postMessage: (m: TrainRequest) => posted.push(m),
     onmessage: null as ((e: MessageEvent<TrainResponse>) => void) | null,
@@ -26,6 +26,10 @@ beforeAll(() => {
   const train = new TrainClient(worker as unknown as Worker, 'auto');
   deliver = (r) => worker.onmessage?.({ data: r } as MessageEvent<TrainResponse>);
   setClients({ train } as unknown as Clients);
+  // The client holds run requests until the worker is ready (start-up ordering): the stand-in is ready at once.
+  deliver({ type: 'ready', version: PROTOCOL_VERSION, backend: { active: 'cpu', requested: 'auto', probes: [], wasmThreads: 1, crossOriginIsolated: false } });
+  await train.ready;
+  await new Promise((r) => setTimeout(r, 0));
 });
 
 const config = resolveFinetuneConfig(taskFamily('avoid-m2').presets.laptop('avoid-m2', 'dppo', 0), { nTrainItr: 10 });
