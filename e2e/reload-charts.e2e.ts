@@ -58,7 +58,11 @@ describe('charts and reload: unique axis labels, the interrupted run, the last-u
     assert.ok(await page.getByTestId('run-load-config').isVisible());
     await waitBackend(page);
     assert.ok(await page.getByTestId('run-restart').isEnabled(), 'the run can be started again');
-    await page.getByTestId('run-panel').screenshot({ path: artifactPath('run-interrupted.png') }).catch(() => undefined);
+    await page.locator('.xp-controls').screenshot({ path: artifactPath('run-interrupted.png') }).catch(() => undefined);
+    // Dismiss hides the note; the run stays in the run list.
+    await page.getByTestId('run-dismiss').click();
+    await note.waitFor({ state: 'detached' });
+    assert.ok((await page.locator('[data-testid="run-list"] tbody tr').count()) >= 1);
   });
 
   it('the plain URL keeps the last-used form state after a reload', async () => {

@@ -64,7 +64,7 @@ function PhaseBar({ progress }: { progress: RunProgress }) {
   );
 }
 
-export function RunProgressView({ run, progress }: { run: Run; progress: RunProgress | null }) {
+export function RunProgressView({ run, progress, onDismiss }: { run: Run; progress: RunProgress | null; onDismiss?: () => void }) {
   const [, tick] = useState(0);
   const live = isLive(run.status);
   useEffect(() => {
@@ -113,7 +113,7 @@ export function RunProgressView({ run, progress }: { run: Run; progress: RunProg
         </p>
       ) : null}
       {run.status === 'error' && run.lastGood ? <LastGoodActions run={run} lastGood={run.lastGood} /> : null}
-      {run.status === 'interrupted' ? <InterruptedNote run={run} /> : null}
+      {run.status === 'interrupted' ? <InterruptedNote run={run} onDismiss={onDismiss} /> : null}
     </div>
   );
 }
@@ -122,7 +122,7 @@ export function RunProgressView({ run, progress }: { run: Run; progress: RunProg
  * A run that was going when the page was reloaded or closed: its worker (and so its weights) went with the
  * page; the completed iterations were saved as they came. It cannot be resumed, only started again.
  */
-function InterruptedNote({ run }: { run: Run }) {
+function InterruptedNote({ run, onDismiss }: { run: Run; onDismiss?: () => void }) {
   const workerReady = useApp((s) => s.backend.report !== null);
   const pretraining = usePretrain((s) => isPretrainLive(s.job));
   const busy = useRuns((s) => Object.values(s.runs).some((r) => isLive(r.status)));
@@ -148,6 +148,11 @@ function InterruptedNote({ run }: { run: Run }) {
         <Button small onClick={() => loadSettings(settings())} data-testid="run-load-config" title="Put this run's settings into the form without starting">
           Load its settings
         </Button>
+        {onDismiss ? (
+          <Button small onClick={onDismiss} data-testid="run-dismiss" title="Hide this note (the run stays in the run list)">
+            Dismiss
+          </Button>
+        ) : null}
       </div>
     </div>
   );
@@ -243,11 +248,12 @@ export function RunControls() {
       ) : null}
       {pretraining && !live ? <p className="hint">Pre-training is going; fine-tuning can start when it ends.</p> : null}
       {!workerReady ? <p className="hint">{backendError ?? 'Starting the training worker…'}</p> : null}
-      {activeRun ? <RunProgressView run={activeRun} progress={progress?.runId === activeRun.id ? progress : null} /> : null}
-      {!currentRun && shownInterrupted ? (
-        <Button small onClick={() => setDismissed(shownInterrupted.id)} data-testid="run-dismiss" title="Hide this note (the run stays in the run list)">
-          Dismiss
-        </Button>
+      {activeRun ? (
+        <RunProgressView
+          run={activeRun}
+          progress={progress?.runId === activeRun.id ? progress : null}
+          onDismiss={!currentRun && shownInterrupted ? () => setDismissed(shownInterrupted.id) : undefined}
+        />
       ) : null}
     </div>
   );
