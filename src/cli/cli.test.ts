@@ -5,21 +5,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { main } from './main';
 import { PACKAGE_ROOT } from './assets';
 import { runDppo } from './runBin';
+import { captureCliOutput } from './captureOutput';
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+const lines = captureCliOutput();
 
 const json = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -42,10 +34,10 @@ describe('dppo CLI', () => {
   it('unknown commands and bad options fail with an {"error"} line and a non-zero exit', async () => {
     expect(await main(['frobnicate', '--json'])).not.toBe(0);
     expect(json().at(-1)).toEqual({ error: expect.stringContaining('unknown command') });
-    lines = [];
+    lines.length = 0;
     expect(await main(['finetune', '--task', 'avoid-m9', '--json'])).toBe(1);
     expect(String(json().at(-1)?.error)).toMatch(/Unknown task "avoid-m9"/);
-    lines = [];
+    lines.length = 0;
     expect(await main(['finetune', '--task', 'avoid-m2', '--set', 'nonsense=1', '--json'])).toBe(1);
     expect(String(json().at(-1)?.error)).toMatch(/Unknown fine-tuning setting "nonsense"/);
   });
@@ -58,7 +50,7 @@ describe('dppo CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dppo-cli-'));
     const bad = join(dir, 'bad.safetensors');
     writeFileSync(bad, readFileSync(join(PACKAGE_ROOT, 'package.json')));
-    lines = [];
+    lines.length = 0;
     expect(await main(['inspect', bad, '--json'])).toBe(1);
     expect(json().at(-1)).toHaveProperty('error');
   });

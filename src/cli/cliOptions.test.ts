@@ -7,28 +7,20 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { zipSync } from 'fflate';
 import { MAX_SEED } from '../config/finetune';
 import { npyArray, writeNpy } from '../data/npy';
 import { parseCommand, type CommandSpec } from './args';
 import { runDppo } from './runBin';
 import { main } from './main';
+import { captureCliOutput } from './captureOutput';
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+const lines = captureCliOutput();
 
 /** Runs `dppo …args --json`; returns the exit code and the error line's message. */
 async function fails(...args: string[]): Promise<string> {
-  lines = [];
+  lines.length = 0;
   const code = await main([...args, '--json']);
   const last = lines.length ? (JSON.parse(lines[lines.length - 1]) as { error?: string }) : {};
   expect(code, `${args.join(' ')} → ${lines.join('\n')}`).not.toBe(0);
@@ -121,7 +113,7 @@ describe('strict options', () => {
   });
 
   it('`dppo <command> --help` lists the declared options', async () => {
-    lines = [];
+    lines.length = 0;
     expect(await main(['finetune', '--help'])).toBe(0);
     const text = lines.join('\n');
     expect(text).toMatch(/usage: dppo finetune/);

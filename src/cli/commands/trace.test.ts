@@ -5,21 +5,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../core/rng';
 import { npyArray, writeNpy } from '../../data/npy';
 import { main } from '../main';
+import { captureCliOutput } from '../captureOutput';
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+const lines = captureCliOutput();
 
 type Line = Record<string, any>;
 const json = (): Line[] => lines.map((l) => JSON.parse(l) as Line);
@@ -93,7 +85,7 @@ describe('dppo trace', () => {
     const file = actionsFile('wrong.npy', 10, 4, 0);
     expect(await main(['trace', '--task', 'hopper', '--actions', file, '--json'])).toBe(1);
     expect(json().pop()?.error).toMatch(/shape \[T, 3\]/);
-    lines = [];
+    lines.length = 0;
     expect(await main(['trace', '--task', 'no-such-task', '--actions', file, '--json'])).toBe(1);
     expect(json().pop()?.error).toMatch(/Unknown task/);
   });

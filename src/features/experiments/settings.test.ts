@@ -7,15 +7,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FinetuneKey } from '../../config/finetune';
 import { main } from '../../cli/main';
 import { DEFAULT_SETTINGS, formValidity, resetOverrides, setExperiment, setFieldText, settingsOf, useExperiment } from '../../state/experiment';
+import { captureCliOutput } from '../../cli/captureOutput';
 
-let lines: string[] = [];
+const lines = captureCliOutput();
 beforeEach(() => {
-  lines = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   useExperiment.setState({ ...DEFAULT_SETTINGS, task: 'avoid-m2', algo: 'dppo', overrides: {}, drafts: {}, linkProblems: [] });
 });
 afterEach(() => vi.restoreAllMocks());
@@ -29,7 +24,7 @@ function typeIntoForm(key: FinetuneKey, text: string): { message: string | undef
 }
 
 async function viaSet(key: string, text: string): Promise<string> {
-  lines = [];
+  lines.length = 0;
   const code = await main(['finetune', '--task', 'avoid-m2', '--set', `${key}=${text}`, '--json']);
   expect(code).not.toBe(0);
   return (JSON.parse(lines[lines.length - 1]) as { error: string }).error;
