@@ -6,7 +6,8 @@
 import { memo } from 'react';
 import type { EnvPath } from '../../workers/protocol';
 import type { TagDef, TrajectoryView } from '../../state/taskCatalog';
-import { niceTicks, pathStyle } from './plotGeometry';
+import { axisTicks } from '../../ui/axisTicks';
+import { pathStyle } from './plotGeometry';
 import './trajectories.css';
 
 type SeriesView = Extract<TrajectoryView, { kind: 'series' }>;
@@ -40,8 +41,8 @@ function SeriesPlotImpl({ view, tags, paths, followEnv, onPickEnv }: SeriesPlotP
           if (hi - lo < 1e-6) [lo, hi] = [lo - 0.5, hi + 0.5];
           const sx = (k: number) => M.left + (k / maxSteps) * (W - M.left - M.right);
           const sy = (v: number) => M.top + ((hi - v) / (hi - lo)) * (H - M.top - M.bottom);
-          const yt = niceTicks(lo, hi, 4);
-          const xt = niceTicks(0, maxSteps, 4);
+          const yt = axisTicks(lo, hi, { target: 4, extend: false });
+          const xt = axisTicks(0, maxSteps, { target: 4, extend: false, integer: true });
           const line = (p: EnvPath) => {
             let out = '';
             for (let k = 0, i = d; i < p.points.length; k++, i += p.traceDim) out += `${sx(k).toFixed(1)},${sy(p.points[i]).toFixed(1)} `;
@@ -50,17 +51,17 @@ function SeriesPlotImpl({ view, tags, paths, followEnv, onPickEnv }: SeriesPlotP
           const order = [...paths.keys()].sort((a, b) => Number(paths[a].env === followEnv) - Number(paths[b].env === followEnv));
           return (
             <svg key={d} viewBox={`0 0 ${W} ${H}`} className="tj-svg" role="img" aria-label={`${s.label} over env steps for ${paths.length} envs`}>
-              {yt.values.map((v) => (
+              {yt.ticks.map((v) => (
                 <g key={`y${v}`}>
                   <line className="tj-grid" x1={M.left} x2={W - M.right} y1={sy(v)} y2={sy(v)} />
                   <text className="tj-tick" x={M.left - 4} y={sy(v) + 4} textAnchor="end" fontSize={10}>
-                    {v.toFixed(yt.decimals)}
+                    {yt.format(v)}
                   </text>
                 </g>
               ))}
-              {xt.values.map((k) => (
+              {xt.ticks.map((k) => (
                 <text key={`x${k}`} className="tj-tick" x={sx(k)} y={H - 8} textAnchor="middle" fontSize={10}>
-                  {k.toFixed(0)}
+                  {xt.format(k)}
                 </text>
               ))}
               <text className="tj-axis" x={M.left} y={11} textAnchor="start">

@@ -7,7 +7,8 @@
 import { memo, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { EnvPath } from '../../workers/protocol';
 import type { TagDef, TrajectoryView } from '../../state/taskCatalog';
-import { legendEntries, nearestVertex, niceTicks, pathStyle } from './plotGeometry';
+import { axisTicks } from '../../ui/axisTicks';
+import { legendEntries, nearestVertex, pathStyle } from './plotGeometry';
 import './trajectories.css';
 
 type PlaneView = Extract<TrajectoryView, { kind: 'plane' }>;
@@ -42,8 +43,8 @@ function TrajectoryPlotImpl({ view, tags, paths, followEnv, marker, onPick }: Tr
   const sx = (x: number): number => M.left + (x - x0) * S;
   const sy = (y: number): number => M.top + (view.yDown ? y - y0 : y1 - y) * S;
   const snap = 0.015 * Math.max(x1 - x0, y1 - y0);
-  const xTicks = niceTicks(x0, x1);
-  const yTicks = niceTicks(y0, y1);
+  const xTicks = axisTicks(x0, x1, { target: 6, extend: false });
+  const yTicks = axisTicks(y0, y1, { target: 6, extend: false });
   const polyline = (p: EnvPath): string => {
     let out = '';
     for (let i = 0; i + 1 < p.points.length; i += p.traceDim) out += `${sx(p.points[i]).toFixed(1)},${sy(p.points[i + 1]).toFixed(1)} `;
@@ -98,19 +99,19 @@ function TrajectoryPlotImpl({ view, tags, paths, followEnv, marker, onPick }: Tr
         onMouseLeave={() => setHover(null)}
         onClick={onClick}
       >
-        {xTicks.values.map((x) => (
+        {xTicks.ticks.map((x) => (
           <g key={`x${x}`}>
             <line className="tj-grid" x1={sx(x)} x2={sx(x)} y1={sy(y1)} y2={sy(y0)} />
             <text className="tj-tick" x={sx(x)} y={H - M.bottom + 16} textAnchor="middle">
-              {x.toFixed(xTicks.decimals)}
+              {xTicks.format(x)}
             </text>
           </g>
         ))}
-        {yTicks.values.map((y) => (
+        {yTicks.ticks.map((y) => (
           <g key={`y${y}`}>
             <line className="tj-grid" x1={sx(x0)} x2={sx(x1)} y1={sy(y)} y2={sy(y)} />
             <text className="tj-tick" x={M.left - 5} y={sy(y) + 4} textAnchor="end">
-              {y.toFixed(yTicks.decimals)}
+              {yTicks.format(y)}
             </text>
           </g>
         ))}

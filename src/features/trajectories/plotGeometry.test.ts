@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EnvPath } from '../../workers/protocol';
 import type { TagDef } from '../../state/taskCatalog';
-import { legendEntries, nearestVertex, niceTicks, pathStyle } from './plotGeometry';
+import { legendEntries, nearestVertex, pathStyle } from './plotGeometry';
 
 const TAGS: TagDef[] = [
   { key: 'mode', label: 'mode', kind: 'category', categories: [
@@ -29,11 +29,5 @@ describe('trajectory plot geometry', () => {
   it('counts legend entries per category and flag', () => {
     const legend = legendEntries(paths, TAGS);
     expect(legend.map((l) => [l.label, l.count])).toEqual([['five', 1], ['six', 1], ['none', 1], ['hit', 1]]);
-  });
-  it('makes round, unique ticks', () => {
-    expect(niceTicks(0.18, 0.82).values).toEqual([0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
-    const small = niceTicks(0.7049, 0.7051, 4);
-    const labels = small.values.map((v) => v.toFixed(small.decimals));
-    expect(new Set(labels).size).toBe(labels.length);
   });
 });

@@ -82,16 +82,3 @@ export function nearestVertex(paths: readonly EnvPath[], x: number, y: number, m
   }
   return best;
 }
-
-/** Round tick values covering [lo, hi] with about `n` intervals (1–2–5 steps); labels never repeat. */
-export function niceTicks(lo: number, hi: number, n = 6): { values: number[]; decimals: number } {
-  if (!(hi > lo)) return { values: [lo], decimals: 2 };
-  const raw = (hi - lo) / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  // The 1–2–5 step nearest above 3/4 of the raw step keeps about n intervals (0.64 wide → 0.1, not 0.2).
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= 0.75 * raw) ?? 10 * mag;
-  const values: number[] = [];
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) values.push(parseFloat((k * step).toPrecision(12)));
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return { values, decimals };
-}
