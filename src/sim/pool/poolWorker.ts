@@ -29,15 +29,8 @@ interface Slice {
   actions: Float32Array | null;
 }
 
-interface ResultViews {
-  obs: Float32Array;
-  reward: Float32Array;
-  terminated: Uint8Array;
-  truncated: Uint8Array;
-  executed: Uint8Array;
-  trace: Float32Array;
-  tags: Float32Array;
-}
+/** Views of this worker's rows in the shared result slabs (the ChunkStepResult layout). */
+type ResultViews = ChunkStepResult;
 
 /** Serves pool requests on `port` until the host terminates the worker. */
 export function servePoolWorker(port: PoolWorkerPort): void {

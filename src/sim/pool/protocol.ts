@@ -12,7 +12,7 @@
  *
  * Legend: n = nEnvs of the pool, m = envs of one worker, Ta = chunk length, Te = actSteps, Da, Do, Dt, G as in types.ts.
  */
-import type { EnvSpec, VecEnvOptions } from '../types';
+import type { ChunkStepResult, EnvSpec, VecEnvOptions } from '../types';
 
 /** Bumped whenever a message changes shape; a worker built from other sources refuses to start. */
 export const POOL_PROTOCOL_VERSION = 1;
@@ -33,16 +33,8 @@ export interface ResultSlabs {
   tags: SharedArrayBuffer;
 }
 
-/** One worker's rows of a chunk step (transfer mode), m = its env count. */
-export interface ChunkRows {
-  obs: Float32Array;
-  reward: Float32Array;
-  terminated: Uint8Array;
-  truncated: Uint8Array;
-  executed: Uint8Array;
-  trace: Float32Array;
-  tags: Float32Array;
-}
+/** One worker's rows of a chunk step (transfer mode), m = its env count: the ChunkStepResult layout. */
+export type ChunkRows = ChunkStepResult;
 
 /** Pool → worker. */
 export type PoolRequest =
