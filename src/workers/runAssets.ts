@@ -1,6 +1,6 @@
 /**
- * What the train worker's jobs load: checkpoints (bundled `builtin:` ones, uploaded bytes, or `session:`
- * ones pre-trained in this worker) and bundled demo datasets (DPPO npz, spec/dppo-reference.md §6.1–6.2).
+ * What the train worker's jobs load: checkpoints (bundled `builtin:` ones, uploaded bytes, `session:`
+ * ones pre-trained in this worker, or `stored:<id>` ones kept in IndexedDB by data/checkpointStore.ts) and bundled demo datasets (DPPO npz, spec/dppo-reference.md §6.1–6.2).
  *
  * Bundled files are read from `<app base>/<resolveBuiltin(ref).path>` (assetBase.ts); Node callers (tests,
  * tools) point `setAssetReader` at public/ instead. Session checkpoints live only as long as the worker:
@@ -11,6 +11,7 @@ import { isBuiltin, resolveBuiltin } from '../sim/registry';
 import { loadDppoNpz } from '../data/dppoNpz';
 import type { EpisodeDataset } from '../data/episodes';
 import { decodeCheckpoint, type Checkpoint } from '../policy/checkpoint';
+import { checkpointStore, isStoredRef, storedId } from '../data/checkpointStore';
 import { appBaseUrl } from './assetBase';
 
 /** Reads a bundled file given its path relative to the app base (public/). */
@@ -51,6 +52,13 @@ export function keepSessionCheckpoint(name: string, checkpoint: Checkpoint): str
 async function fetchCheckpoint(ref: string): Promise<Checkpoint> {
   if (isSessionRef(ref)) {
     throw new UserError(`The pre-trained checkpoint ${ref} is gone (the page was reloaded or the worker restarted); pre-train again.`);
+  }
+  if (isStoredRef(ref)) {
+    const store = await checkpointStore();
+    if (!store) throw new UserError(`Stored checkpoints need IndexedDB, which this browser context does not offer; import the file again.`);
+    const rec = await store.get(storedId(ref));
+    if (!rec) throw new UserError(`The stored checkpoint ${ref} is not in this browser's storage (deleted, or saved in another profile); import its file again.`);
+    return decodeCheckpoint(rec.bytes);
   }
   if (!isBuiltin(ref)) throw new UserError(`Checkpoint "${ref}" is not a bundled one; upload its file instead.`);
   const asset = resolveBuiltin(ref);
