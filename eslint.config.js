@@ -11,15 +11,17 @@ const engineLibs = ['@tensorflow/*', '@mujoco/*', 'mujoco'];
 /**
  * Layers, low → high. A folder may import from itself and from folders of a lower rank only: folders of the
  * same rank are siblings that must not import each other. `bench` lives at the repo root; the rest in src/.
- *   core < config < sim, policy, rl, data < train < bench < workers, cli, bridge < state < ui < features < app
+ *   core < config < sim, policy, rl, data < train, bridge < bench < workers, cli < state < ui < features < app
+ * bridge (the client of the Python bridge, a VecEnv over a WebSocket) sits beside train: it needs only sim's
+ * contracts, and the CLI, the benchmarks and the train worker all build bridge-hosted envs from it.
  */
 const RANK = {
   core: 0,
   config: 1,
   sim: 2, policy: 2, rl: 2, data: 2,
-  train: 3,
+  train: 3, bridge: 3,
   bench: 4,
-  workers: 5, cli: 5, bridge: 5,
+  workers: 5, cli: 5,
   state: 6,
   ui: 7,
   features: 8,
@@ -36,7 +38,7 @@ const ENGINE = ['core', 'config', 'sim', 'policy', 'rl', 'data', 'train', 'bench
 /** Folders of the main-thread UI: no tfjs or MuJoCo (they reach the engine through workers/). */
 const UI = ['state', 'ui', 'features', 'app'];
 
-const ORDER = 'core < config < sim|policy|rl|data < train < bench < workers|cli|bridge < state < ui < features < app';
+const ORDER = 'core < config < sim|policy|rl|data < train|bridge < bench < workers|cli < state < ui < features < app';
 const dirOf = (layer) => (layer === 'bench' ? 'bench' : `src/${layer}`);
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 /** Deepest folder nesting we generate rules for (src/sim/tasks/<family>/<sub>/… is 5). */

@@ -30,6 +30,8 @@ describe('ESLint enforces the import direction between folders', () => {
     ['src/core/x.ts', "import { useState } from 'react';", /must not import UI libraries/],
     ['src/workers/x.ts', "import * as THREE from 'three';", /must not import UI libraries/],
     ['src/features/viewer/x.tsx', "import * as tf from '@tensorflow/tfjs';", /only through workers/],
+    ['src/bridge/bridgeVecEnv.ts', "import { finetunePpo } from '../train/finetunePpo';", /src\/bridge\/ must not import src\/train\/ \(a sibling layer/],
+    ['src/bridge/client.ts', "import { x } from '../workers/protocol';", /src\/bridge\/ must not import src\/workers\/ \(a higher layer/],
   ])('%s: %s is an error', async (file, code, message) => {
     const errors = await layerErrors(file, code);
     expect(errors).toHaveLength(1);
@@ -46,6 +48,9 @@ describe('ESLint enforces the import direction between folders', () => {
     ['src/workers/train.worker.ts', "import { finetunePpo } from '../train/finetunePpo';"],
     ['src/features/viewer/Viewer.tsx', "import { SimClient } from '../../workers/simClient';"],
     ['src/app/App.tsx', "import { Panel } from '../ui/Panel';"],
+    ['src/workers/trainRuns.ts', "import { bridgeEnvFactory } from '../bridge/bridgeVecEnv';"],
+    ['src/cli/envs.ts', "import { bridgeEnvFactory } from '../bridge/bridgeVecEnv';"],
+    ['src/state/bridge.ts', "import { BridgeClient } from '../bridge/client';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await layerErrors(file, code)).toEqual([]);
   });
