@@ -20,7 +20,7 @@ import { Rng } from '../src/core/rng';
 import { EXPECTED_MUJOCO_VERSION } from '../src/sim/mujoco';
 import { createPooledVecEnv, logicalCores, WorkerPoolVecEnv } from '../src/sim/pool';
 import { defaultTaskId, getTask, taskFamily } from '../src/sim/registry';
-import type { VecEnv } from '../src/sim/types';
+import type { VecEnv, VecEnvOptions } from '../src/sim/types';
 import { NativeSim } from './nativeSim';
 
 export interface SimBenchOptions {
@@ -36,6 +36,11 @@ export interface SimBenchOptions {
   /** Python interpreter for the native side (default: the project's .venv). */
   python?: string;
   seed?: number;
+  /**
+   * Also measure bridge-hosted envs (src/bridge/, `dppo bench sim --bridge URL`): the same driver over a
+   * WebSocket, in the same alternating blocks, so `bridge_env_steps_per_s` sits beside the pool's figure.
+   */
+  bridge?: { make: (opts: VecEnvOptions) => Promise<VecEnv>; describe: () => Json };
 }
 
 type Json = Record<string, unknown>;
@@ -92,6 +97,14 @@ export async function benchSim(opts: SimBenchOptions = {}): Promise<Json> {
   const pool = await createPooledVecEnv(vecOpts, { workers });
   const createMs = performance.now() - t0;
   const one = workers > 1 ? await createPooledVecEnv(vecOpts, { workers: 1 }) : null;
+  let bridge: VecEnv | null = null;
+  try {
+    bridge = opts.bridge ? await opts.bridge.make(vecOpts) : null;
+  } catch (err) {
+    await pool.dispose();
+    await one?.dispose();
+    throw err;
+  }
   const natives: NativeSim[] = [];
   let nativeError: string | null = opts.native === false ? 'not measured (--native off)' : null;
   for (const r of await nativeStart) {
@@ -107,16 +120,19 @@ export async function benchSim(opts: SimBenchOptions = {}): Promise<Json> {
     const rng = new Rng(seed + 1);
     await pool.reset();
     await one?.reset();
+    await bridge?.reset();
     // Warm-up: JIT, first episodes, the Python side's first allocations.
     await runPool(pool, rng, 1000);
     if (one) await runPool(one, rng, 1000);
+    if (bridge) await runPool(bridge, rng, 1000);
     await Promise.all(natives.map((n) => n.run(1)));
 
-    const series: Record<string, number[]> = { pool: [], one: [], native: [], nativeParallel: [] };
+    const series: Record<string, number[]> = { pool: [], one: [], native: [], nativeParallel: [], bridge: [] };
     for (let b = 0; b < blocks; b++) {
       series.pool.push(await runPool(pool, rng, blockS * 1000));
       if (natives.length) series.native.push(await natives[0].run(blockS));
       if (one) series.one.push(await runPool(one, rng, blockS * 1000));
+      if (bridge) series.bridge.push(await runPool(bridge, rng, blockS * 1000));
       if (natives.length > 1) {
         const rates = await Promise.all(natives.map((n) => n.run(blockS)));
         series.nativeParallel.push(rates.reduce((a, r) => a + r, 0));
@@ -162,11 +178,21 @@ export async function benchSim(opts: SimBenchOptions = {}): Promise<Json> {
       ...(nativeError ? { native_error: nativeError } : { native_mujoco: natives[0].version }),
       wasm_mujoco: EXPECTED_MUJOCO_VERSION,
       create_ms: round(createMs),
+      ...(bridge && opts.bridge
+        ? {
+            bridge_env_steps_per_s: round(median(series.bridge)),
+            bridge_env_steps_per_s_blocks: series.bridge.map((x) => round(x)),
+            bridge_vs_pool: round(pairedRatio(series.bridge, series.pool), 3),
+            ...(natives.length ? { bridge_vs_native: round(pairedRatio(series.bridge, series.native), 3) } : {}),
+            bridge: opts.bridge.describe(),
+          }
+        : {}),
     };
     return out;
   } finally {
     for (const n of natives) n.stop();
     await pool.dispose();
     await one?.dispose();
+    await bridge?.dispose();
   }
 }

@@ -9,6 +9,8 @@ import { initTf, type BackendName } from '../../policy/tfSetup';
 import { setDirectChainMode } from '../../policy/wasmKernels';
 import { finetunePpo } from '../../train/finetunePpo';
 import type { Parsed } from '../args';
+import { bridgeFactory } from '../envs';
+import type { BridgeEnvSource } from '../../bridge/bridgeVecEnv';
 import { loadCheckpointRef } from '../assets';
 import type { Output } from '../output';
 import { defaultPoolWorkers } from '../../sim/pool';
@@ -26,7 +28,13 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
   if (chain !== 'auto' && chain !== 'single' && chain !== 'off') throw new UserError(`--chain must be auto, single or off, not "${chain}"`);
   setDirectChainMode(chain);
   switch (what) {
-    case 'sim':
+    case 'sim': {
+      // --bridge: bridge-hosted envs measured beside the pool in the same blocks (docs/benchmarks.md, "Bridge").
+      let source: BridgeEnvSource | null = null;
+      const make = bridgeFactory(p, (s) => {
+        source = s;
+      });
+      const bridge = make ? { make, describe: () => ({ ...(source ?? {}) }) } : undefined;
       out.summary({
         bench: 'sim',
         ...(await benchSim({
@@ -37,9 +45,11 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
           blockSeconds: p.num('block-seconds', 1),
           native: p.str('native', 'on') !== 'off',
           python: p.opts.get('python'),
+          bridge,
         })),
       });
       return;
+    }
     case 'sample':
       await initTf(backend, tfOpts);
       out.summary({ bench: 'sample', ...(await benchSample({ task: task ?? defaultTaskId(), backend, kernels, envs: p.num('envs', 40), reps: p.num('reps', 200) })) });

@@ -18,6 +18,8 @@ export const benchSpec: CommandSpec = {
     'block-seconds': { type: 'string', value: 'S', help: 'sim: seconds per alternating block' },
     native: { type: 'string', value: 'on|off', help: 'sim: compare with native MuJoCo' },
     python: { type: 'string', value: 'PATH', help: 'sim: Python with mujoco for the native side' },
+    bridge: { type: 'string', value: 'URL', help: 'sim: also measure envs hosted by the dppo-bridge at this ws:// URL' },
+    token: { type: 'string', value: 'T', help: "sim: the bridge's token (default: $DPPO_BRIDGE_TOKEN)" },
     reps: { type: 'string', value: 'N', help: 'sample/update: repetitions' },
     batch: { type: 'string', value: 'N', help: 'update: minibatch' },
     algo: { type: 'string', value: 'dppo|gaussian|gmm', help: 'finetune: algorithm' },

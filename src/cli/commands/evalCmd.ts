@@ -5,7 +5,7 @@ import { taskSpec } from '../../sim/registry';
 import { evaluate } from '../../train/evaluate';
 import type { CommandSpec, Parsed } from '../args';
 import { loadCheckpointRef, taskOfCheckpoint } from '../assets';
-import { envFactory, WORKERS_OPTION } from '../envs';
+import { BRIDGE_OPTION, envFactory, TOKEN_OPTION, WORKERS_OPTION } from '../envs';
 import type { Output } from '../output';
 
 export const evalSpec: CommandSpec = {
@@ -18,6 +18,8 @@ export const evalSpec: CommandSpec = {
     mode: { type: 'string', value: 'eval|explore', help: 'eval: deterministic sampling; explore: with the exploration floor' },
     backend: { type: 'string', value: 'B', help: 'tfjs backend (default wasm)' },
     workers: WORKERS_OPTION,
+    bridge: BRIDGE_OPTION,
+    token: TOKEN_OPTION,
   },
 };
 

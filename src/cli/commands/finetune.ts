@@ -9,7 +9,8 @@ import { encodeCheckpoint, type Checkpoint } from '../../policy/checkpoint';
 import { initTf } from '../../policy/tfSetup';
 import { DivergenceError } from '../../train/divergence';
 import { finetunePpo, type FinetuneResult } from '../../train/finetunePpo';
-import { envFactory, WORKERS_OPTION } from '../envs';
+import { BRIDGE_OPTION, envFactory, TOKEN_OPTION, WORKERS_OPTION } from '../envs';
+import type { BridgeEnvSource } from '../../bridge/bridgeVecEnv';
 import { SET_OPTION, type CommandSpec, type Parsed } from '../args';
 import { checkOutputPath, loadCheckpointRef, taskOfCheckpoint } from '../assets';
 import type { Output } from '../output';
@@ -25,6 +26,8 @@ export const finetuneSpec: CommandSpec = {
     set: SET_OPTION,
     out: { type: 'string', value: 'CKPT', help: 'write the fine-tuned checkpoint here' },
     workers: WORKERS_OPTION,
+    bridge: BRIDGE_OPTION,
+    token: TOKEN_OPTION,
     backend: { type: 'string', value: 'B', help: 'tfjs backend (default wasm)' },
     'no-final-eval': { type: 'boolean', help: 'skip the deterministic evaluation after training' },
   },
@@ -53,14 +56,18 @@ export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
   const config = resolveFinetuneConfig(preset(task, algo, p.setting('seed', 'seed', 0)), overrides);
   const outOption = p.opts.get('out');
   if (outOption !== undefined) checkOutputPath(outOption, '--out');
-  const makeVecEnv = envFactory(p);
+  // Bridge-hosted envs are recorded with the run (URL, backend, session; never the token).
+  let envSource: BridgeEnvSource | null = null;
+  const makeVecEnv = envFactory(p, (s) => {
+    envSource = s;
+  });
   const backend = p.choice('backend', ['wasm', 'cpu'] as const, 'wasm');
   const ckptRef = ckptOption ?? defaultCheckpointFor(task, algo);
   checkpoint ??= loadCheckpointRef(ckptRef);
   validateAgainstActor(config, checkpoint.actorConfig);
   await initTf(backend);
   const outPath = p.opts.get('out');
-  const provenance = { command: 'dppo finetune', ckpt: ckptRef, config };
+  const provenance = (): Record<string, unknown> => ({ command: 'dppo finetune', ckpt: ckptRef, config, ...(envSource ? { env: envSource } : {}) });
   let result: FinetuneResult;
   try {
     result = await finetunePpo({
@@ -91,7 +98,7 @@ export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
     // Divergence: --out gets the last good weights (divergence.ts), and the error says so.
     if (!(err instanceof DivergenceError) || !err.lastGood || !outPath) throw err;
     const good = err.lastGood;
-    writeFileSync(outPath, encodeCheckpoint({ ...good.checkpoint, provenance: { ...good.checkpoint.provenance, ...provenance, itr: good.itr, last_good: true, diverged: err.message } }));
+    writeFileSync(outPath, encodeCheckpoint({ ...good.checkpoint, provenance: { ...good.checkpoint.provenance, ...provenance(), itr: good.itr, last_good: true, diverged: err.message } }));
     out.line(
       { diverged: true, itr: err.itr, quantity: err.quantity, last_good_itr: good.itr, out: outPath },
       `diverged at itr ${err.itr} (${err.quantity}); wrote the last good weights (after itr ${good.itr}) to ${outPath}`,
@@ -101,9 +108,10 @@ export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
   try {
     if (outPath) {
       const ckpt = result.checkpoint();
-      writeFileSync(outPath, encodeCheckpoint({ ...ckpt, provenance: { ...ckpt.provenance, ...provenance, summary: result.summary } }));
+      writeFileSync(outPath, encodeCheckpoint({ ...ckpt, provenance: { ...ckpt.provenance, ...provenance(), summary: result.summary } }));
     }
-    out.summary({ ...result.summary, wall_s: round(Number(result.summary.wall_s)), ckpt: ckptRef, preset: presetName });
+    const env = envSource as BridgeEnvSource | null;
+    out.summary({ ...result.summary, wall_s: round(Number(result.summary.wall_s)), ckpt: ckptRef, preset: presetName, ...(env ? { env: `${env.backend} bridge ${env.url} (session ${env.sessionId})` } : {}) });
   } finally {
     result.dispose();
   }
