@@ -7,7 +7,8 @@
 import { UserError } from '../core/errors';
 import type { NormalizationStats } from '../policy/normalizer';
 
-export type DatasetFormat = 'dppo-npz' | 'scripted-expert';
+/** Where a dataset came from: the readers' formats (readers/types.ts ReaderFormat) and the scripted experts. */
+export type DatasetFormat = 'dppo-npz' | 'd4rl-hdf5' | 'robomimic-hdf5' | 'minari-hdf5' | 'lerobot-parquet' | 'scripted-expert';
 
 export interface DatasetSource {
   format: DatasetFormat;
