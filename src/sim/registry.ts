@@ -9,6 +9,7 @@ import { avoidFamily } from './tasks/avoid';
 import { gymFamily } from './tasks/gym';
 import { twoGoalsFamily } from './tasks/twoGoals';
 import type { BundledAsset, EnvSpec, TaskFamily, TaskId, TaskInfo } from './types';
+import { genericMatch, nameMentions, type DatasetHint, type DatasetMatch } from './datasetHints';
 
 const FAMILIES: readonly TaskFamily[] = [
   avoidFamily,
@@ -104,4 +105,40 @@ export function actorConfigFor(task: string, kind: string): ActorConfig {
 /** The task a new user starts with: the first family's declared default, else the first registered task. */
 export function defaultTaskId(): TaskId {
   return FAMILIES.find((f) => f.defaultTask)?.defaultTask ?? taskIds()[0];
+}
+
+/**
+ * Registered tasks a dataset fits, best first (datasetHints.ts): dims must agree; an env name or file name
+ * that names the task ranks it higher; a family's own `datasetHints.match` can add its knowledge.
+ */
+export function suggestTasksForDataset(hint: DatasetHint): DatasetMatch[] {
+  const out = new Map<TaskId, DatasetMatch>();
+  for (const family of FAMILIES) {
+    for (const info of family.tasks) {
+      const m = genericMatch(hint, info);
+      if (m) out.set(info.id, m);
+    }
+    const own = family.datasetHints?.match?.(hint);
+    if (own && byId.has(own.task) && (out.get(own.task)?.score ?? 0) < own.score) out.set(own.task, own);
+  }
+  return [...out.values()].sort((a, b) => b.score - a.score);
+}
+
+/**
+ * The observation key order for a keyed dataset format (robomimic low-dim obs): asked of the family whose
+ * task the file's env name mentions; null when no family declares one (the reader's reference order applies).
+ */
+export function datasetObsKeyOrder(q: { format: string; envName?: string; available: readonly string[] }): readonly string[] | null {
+  if (!q.envName) return null;
+  for (const family of FAMILIES) {
+    const order = family.datasetHints?.obsKeyOrder;
+    if (!order) continue;
+    for (const info of family.tasks) {
+      if (nameMentions(q.envName, info)) {
+        const keys = order(info.id, q.format, q.available);
+        if (keys) return keys;
+      }
+    }
+  }
+  return null;
 }

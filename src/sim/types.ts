@@ -10,6 +10,7 @@ import type { Algo, FinetuneConfig } from '../config/finetune';
 import type { CriticConfig, DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig } from '../config/model';
 import type { Mujoco } from './mujoco';
 import type { SceneDesc } from './sceneDesc';
+import type { TaskDatasetHints } from './datasetHints';
 
 /** A task id such as `avoid-m2` or `hopper`; which ids exist is what the registry holds. */
 export type TaskId = string;
@@ -275,6 +276,8 @@ export interface TaskFamily {
   viewer: ViewerDriver | null;
   checkpoints: readonly BundledAsset[];
   datasets: readonly BundledAsset[];
+  /** Optional: how dataset files map to the family's tasks (key orders, naming schemes); see datasetHints.ts. */
+  datasetHints?: TaskDatasetHints;
   /** Optional scripted-expert demos (`dppo demos`): raw trajectories of the task. */
   demos?: (taskId: TaskId, episodes: number, seed: number, opts: DemoOptions) => Promise<DemoSet>;
 }
