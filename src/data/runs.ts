@@ -29,6 +29,8 @@ export interface StoredRun {
   warnings?: RunWarning[];
   /** After a divergence: where the last good weights were kept (`session:<runId>`) and their iteration. */
   lastGood?: { checkpoint: string; itr: number };
+  /** Where the envs ran when not in the browser: a dppo-bridge's URL, backend and session (never its token). */
+  env?: { kind: 'bridge'; url: string; backend: string; sessionId: string };
 }
 
 /** One collapse warning: the iteration, what collapsed, the metric whose curve shows it, the message. */

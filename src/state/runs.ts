@@ -8,7 +8,7 @@ import { create } from 'zustand';
 import type { FinetuneConfig } from '../config/finetune';
 import { openRunsDb, type RunsDb, type RunStatus, type RunWarning, type StoredPoint, type StoredRun } from '../data/runs';
 import type { EnvPath, Phase, TrainEvent } from '../train/events';
-import type { TrainResponse } from '../workers/protocol';
+import type { RunEnvRequest, TrainResponse } from '../workers/protocol';
 import { addSessionCheckpoint, kindForAlgo } from './pretrain';
 import { listenTrain, trainPort } from './trainPort';
 
@@ -122,8 +122,17 @@ export function runLabel(config: FinetuneConfig, preset: string): string {
   return `${algo} · ${config.task} · ${preset} · s${config.seed}`;
 }
 
+/**
+ * How a run is started besides its settings: bridge-hosted envs (the request carries the token, the record
+ * only `source`: URL, backend, session) and/or a checkpoint given as bytes (`checkpoint` then names it).
+ */
+export interface RunStartExtras {
+  env?: { request: RunEnvRequest; source: NonNullable<StoredRun['env']> };
+  checkpointBytes?: ArrayBuffer;
+}
+
 /** Starts a run in the train worker; returns its id, or null when the worker is not connected. */
-export function startRun(config: FinetuneConfig, checkpoint: string, preset: string): string | null {
+export function startRun(config: FinetuneConfig, checkpoint: string, preset: string, extras: RunStartExtras = {}): string | null {
   const port = trainPort();
   if (!port) return null;
   void hydrateRuns();
@@ -132,9 +141,10 @@ export function startRun(config: FinetuneConfig, checkpoint: string, preset: str
   const s = useRuns.getState();
   const run: Run = {
     id,
-    label: runLabel(config, preset),
+    label: runLabel(config, preset) + (extras.env ? ` · ${extras.env.source.backend} bridge` : ''),
     config,
     checkpoint,
+    ...(extras.env ? { env: extras.env.source } : {}),
     preset,
     createdAt: Date.now(),
     status: 'starting',
@@ -154,7 +164,7 @@ export function startRun(config: FinetuneConfig, checkpoint: string, preset: str
   });
   persistRun(id);
   prune();
-  port.post({ type: 'start-finetune', runId: id, config, checkpoint });
+  port.post({ type: 'start-finetune', runId: id, config, checkpoint: extras.checkpointBytes ?? checkpoint, ...(extras.env ? { env: extras.env.request } : {}) });
   return id;
 }
 

@@ -12,6 +12,16 @@ import type { PretrainPolicyKind } from '../sim/registry';
 
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Envs hosted by a `dppo-bridge` (docs/bridge-protocol.md): the train worker opens its own connection with
+ * this URL and token (the token stays in memory: runs record only URL, backend and session).
+ */
+export interface RunEnvRequest {
+  kind: 'bridge';
+  url: string;
+  token: string;
+}
+
 /** tfjs backends the workbench knows. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -62,6 +72,8 @@ export type TrainRequest =
        * start-pretrain) or an uploaded checkpoint's bytes.
        */
       checkpoint: string | ArrayBuffer;
+      /** Where the envs run: absent = in this worker; a bridge = bridge-hosted envs (src/bridge/). */
+      env?: RunEnvRequest;
     }
   /**
    * Behaviour cloning from demos (spec §6.5). Emits 'progress' (phase 'pretrain') and 'pretrain-epoch'

@@ -25,6 +25,7 @@ import { PausableControl } from '../train/control';
 import { DivergenceError } from '../train/divergence';
 import type { TrainEvent } from '../train/events';
 import { finetunePpo, type FinetuneHandles, type FinetuneResult } from '../train/finetunePpo';
+import { bridgeEnvFactory } from '../bridge/bridgeVecEnv';
 import { vendorUrl } from './assetBase';
 import { runPretrainJob } from './pretrainJob';
 import type { InspectResult, TrainRequest, TrainResponse } from './protocol';
@@ -98,11 +99,18 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
     // against this checkpoint (K′ ≤ K, rollout memory), with the messages the form and the CLI give.
     const checked = resolveFinetuneConfig(config);
     validateAgainstActor(checked, checkpoint.actorConfig);
+    // Bridge-hosted envs: this worker's own WebSocket to the bridge (a dropped connection fails the step
+    // with a UserError, and the loop ends the run after its last complete iteration).
+    const makeVecEnv = msg.env?.kind === 'bridge'
+      ? bridgeEnvFactory({ url: msg.env.url, token: msg.env.token, clientName: 'dppo-workbench train worker' })
+      : undefined;
+    if (msg.env) emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: `connecting to the bridge at ${msg.env.url}` });
     mine.result = await finetunePpo({
       config: checked,
       checkpoint,
       sink: emit,
       control: mine.control,
+      makeVecEnv,
       onReady: (h) => {
         mine.handles = h;
       },
