@@ -44,6 +44,7 @@ def build_parser():
     g.add_argument("--ray-actors", type=int, default=None, help="actors per env batch (default: the cluster's CPUs)")
     g = p.add_argument_group("isaacgym")
     g.add_argument("--device", default="cuda:0", help="Isaac Gym compute device (default cuda:0)")
+    g.add_argument("--isaacgym-env-factory", metavar="MODULE:FUNCTION", help="build envs with this function instead of FurnitureRLSimEnv (same interface; tests use a NumPy stand-in)")
     g = p.add_argument_group("franka")
     g.add_argument("--robot-ip", help="the Panda's FCI address (franky)")
     g.add_argument("--sim-robot", action="store_true", help="drive a simulated arm instead (for tests and dry runs)")
@@ -88,12 +89,19 @@ def make_backend(args):
 
         return MujocoBackend(threads=args.threads, ray_address=args.ray, ray_actors=args.ray_actors, max_envs=args.max_envs or 4096)
     if args.backend == "isaacgym":
-        from .backends.isaacgym_backend import IsaacGymBackend, IsaacGymMissing
+        from .backends.isaacgym_backend import IsaacGymBackend
 
-        try:
-            return IsaacGymBackend(device=args.device, max_envs=args.max_envs or 2048)
-        except IsaacGymMissing as e:
-            fail(str(e))
+        if args.isaacgym_env_factory:
+            try:
+                return IsaacGymBackend.from_factory_path(args.isaacgym_env_factory, max_envs=args.max_envs or 2048)
+            except (ImportError, AttributeError, ValueError) as e:
+                fail("--isaacgym-env-factory %s: %s" % (args.isaacgym_env_factory, e))
+        import importlib.util
+
+        for mod, hint in (("isaacgym", "Isaac Gym Preview 4 (Python 3.8, NVIDIA GPU)"), ("furniture_bench", "furniture-bench (DPPO's fork ankile/furniture-bench)")):
+            if importlib.util.find_spec(mod) is None:
+                fail("the isaacgym backend needs %s; %s is not importable here (see DPPO installation/install_furniture.md)" % (hint, mod))
+        return IsaacGymBackend(device=args.device, max_envs=args.max_envs or 2048)
     from .backends.franka import FrankaBackend, SafetyConfig, parse_workspace
 
     try:

@@ -91,7 +91,11 @@ class Bridge(object):
 
     def connect(self, origin=None, subprotocols=(SUBPROTOCOL,), hello=True, token=None):
         headers = {"Origin": origin} if origin else None
-        ws = connect(self.url, subprotocols=list(subprotocols) if subprotocols else None, additional_headers=headers, max_size=None, open_timeout=20)
+        kw = dict(subprotocols=list(subprotocols) if subprotocols else None, additional_headers=headers, max_size=None, open_timeout=20)
+        try:
+            ws = connect(self.url, legacy=True, **kw)  # websockets >= 17: a plain connection, not a context manager
+        except TypeError:
+            ws = connect(self.url, **kw)
         c = Client(ws)
         if hello:
             c.welcome = c.hello(token if token is not None else self.token)
