@@ -288,6 +288,15 @@ export class BridgeClient {
     return this.track<Frame>(this.steps, frame.seq, what, () => this.ws.send(buf));
   }
 
+  /**
+   * Sends a binary STEP frame that gets no RESULT (a Franka command, docs/bridge-protocol.md §5: `status`
+   * reports `last_seq`); an `error` for its seq is logged.
+   */
+  sendFrame(frame: Frame): void {
+    if (!this.open) throw new UserError(this.closedReason ?? `The connection to the bridge at ${this.url} is closed.`);
+    this.ws.send(encodeFrame(frame));
+  }
+
   /** `stop`: sent at once, ahead of anything the page would queue; the bridge handles it before queued work. */
   stop(): void {
     this.sendJson({ op: 'stop' });

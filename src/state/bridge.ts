@@ -1,0 +1,383 @@
+/**
+ * The connector page's state: one connection to a `dppo-bridge` from the page (src/bridge/client.ts) for
+ * status, latency (heartbeat round trip), the env spec of a task, a log, a Franka's arming and pose, STOP
+ * and a small throughput bench; and "Run on bridge", which starts a fine-tuning run whose envs the train
+ * worker hosts on the same bridge through its own connection (state/runs.ts → workers/trainRuns.ts).
+ *
+ * The token lives in memory only (never in the URL, storage or a run's record); the URL is remembered.
+ * Errors land on the field they belong to (url, token, connection), so the message sits where it was typed.
+ */
+import { create } from 'zustand';
+import { BridgeVecEnv } from '../bridge/bridgeVecEnv';
+import { BridgeClient, BridgeError, checkBridgeUrl, parseBridgeLine } from '../bridge/client';
+import type { StatusMsg } from '../bridge/protocol';
+import { UserError } from '../core/errors';
+import { isTaskId } from '../sim/registry';
+import type { EnvSpec } from '../sim/types';
+import { configOf, settingsOf, useExperiment, type ExperimentSettings } from './experiment';
+import { selectedCheckpoint } from './pretrain';
+import { isLive, startRun, stopRun, useRuns } from './runs';
+
+export type BridgeField = 'url' | 'token' | 'connection';
+
+export interface BridgeInfo {
+  url: string;
+  backend: string;
+  sessionId: string;
+  server: string;
+  tasks: string[];
+  franka: boolean;
+  ray: boolean;
+  isaacgym: boolean;
+  maxEnvs: number;
+  heartbeatTimeoutMs: number;
+  commandRateHz: number | null;
+}
+
+export interface BridgeSpecView {
+  task: string;
+  spec: EnvSpec;
+  traceDim: number;
+  tagKeys: readonly string[];
+}
+
+export interface BridgeBenchResult {
+  task: string;
+  nEnvs: number;
+  actSteps: number;
+  seconds: number;
+  /** Env steps per second of the bridge-hosted envs, driven from this page. */
+  envStepsPerS: number;
+  /** Mean round trip of one chunk step (ms). */
+  msPerChunk: number;
+}
+
+export interface BridgeState {
+  urlText: string;
+  tokenText: string;
+  phase: 'idle' | 'connecting' | 'connected' | 'closed';
+  error: { field: BridgeField; message: string } | null;
+  info: BridgeInfo | null;
+  latencyMs: number | null;
+  latencyMeanMs: number | null;
+  log: string[];
+  specTask: string | null;
+  spec: BridgeSpecView | null;
+  specError: string | null;
+  /** Last `status` push (Franka: state, controller, end-effector pose). */
+  robot: StatusMsg | null;
+  armError: string | null;
+  bench: { running: boolean; result: BridgeBenchResult | null; error: string | null };
+  /** The run started from this page on the bridge, and why one could not start. */
+  runId: string | null;
+  runError: string | null;
+}
+
+const URL_KEY = 'dppo.bridge.url';
+const LOG_MAX = 200;
+
+function storedUrl(): string {
+  try {
+    return (typeof localStorage !== 'undefined' && localStorage.getItem(URL_KEY)) || 'ws://127.0.0.1:8765';
+  } catch {
+    return 'ws://127.0.0.1:8765';
+  }
+}
+
+export const useBridge = create<BridgeState>(() => ({
+  urlText: storedUrl(),
+  tokenText: '',
+  phase: 'idle',
+  error: null,
+  info: null,
+  latencyMs: null,
+  latencyMeanMs: null,
+  log: [],
+  specTask: null,
+  spec: null,
+  specError: null,
+  robot: null,
+  armError: null,
+  bench: { running: false, result: null, error: null },
+  runId: null,
+  runError: null,
+}));
+
+let client: BridgeClient | null = null;
+
+function log(line: string): void {
+  const stamp = new Date().toISOString().slice(11, 23);
+  useBridge.setState((s) => ({ log: [...s.log, `${stamp} ${line}`].slice(-LOG_MAX) }));
+}
+
+export function setBridgeField(field: 'urlText' | 'tokenText', text: string): void {
+  // A pasted line with the URL and the token fills both fields.
+  if (field === 'urlText' && /\btoken\b|[?#]token=/i.test(text)) {
+    const { url, token } = parseBridgeLine(text);
+    if (url && token) {
+      useBridge.setState({ urlText: url, tokenText: token, error: null });
+      return;
+    }
+  }
+  useBridge.setState({ [field]: text, error: null } as Partial<BridgeState>);
+}
+
+function fieldOf(message: string, err: unknown): BridgeField {
+  if (err instanceof BridgeError && err.code === 'auth') return 'token';
+  if (/token/i.test(message)) return 'token';
+  if (/bridge URL|ws:\/\/ or wss:\/\//.test(message)) return 'url';
+  return 'connection';
+}
+
+/** Connects with the typed URL and token (a pasted dppo-bridge line in either field works). */
+export async function connectBridge(): Promise<void> {
+  const s = useBridge.getState();
+  if (s.phase === 'connecting') return;
+  let urlText = s.urlText;
+  let token = s.tokenText;
+  const pasted = parseBridgeLine(`${urlText} ${token}`);
+  if (pasted.url && pasted.token && (!token.trim() || /\s/.test(token.trim()) || token.includes('://'))) {
+    urlText = pasted.url;
+    token = pasted.token;
+  }
+  let url: string;
+  try {
+    url = checkBridgeUrl(urlText);
+  } catch (err) {
+    useBridge.setState({ error: { field: 'url', message: (err as Error).message } });
+    return;
+  }
+  if (!token.trim()) {
+    useBridge.setState({ error: { field: 'token', message: 'Paste the token dppo-bridge printed when it started.' } });
+    return;
+  }
+  disconnectBridge('replaced by a new connection');
+  useBridge.setState({ urlText: url, tokenText: token.trim(), phase: 'connecting', error: null, info: null, spec: null, specError: null, robot: null, armError: null });
+  try {
+    localStorage.setItem(URL_KEY, url);
+  } catch {
+    // storage disabled: the URL is typed again next time
+  }
+  log(`connecting to ${url}`);
+  try {
+    const c = await BridgeClient.connect({ url, token: token.trim(), clientName: 'dppo-workbench connector', onLog: log });
+    client = c;
+    const w = c.welcome;
+    useBridge.setState({
+      phase: 'connected',
+      info: {
+        url: c.url,
+        backend: w.backend,
+        sessionId: w.session_id,
+        server: `${w.server.name} ${w.server.version}`,
+        tasks: w.capabilities.tasks,
+        franka: w.capabilities.franka,
+        ray: w.capabilities.ray,
+        isaacgym: w.capabilities.isaacgym,
+        maxEnvs: w.limits.max_envs,
+        heartbeatTimeoutMs: w.limits.heartbeat_timeout_ms,
+        commandRateHz: w.limits.command_rate_hz ?? null,
+      },
+      specTask: useBridge.getState().specTask ?? w.capabilities.tasks.find((t) => isTaskId(t)) ?? w.capabilities.tasks[0] ?? null,
+    });
+    c.onHeartbeat(() => useBridge.setState({ latencyMs: c.latencyMs, latencyMeanMs: c.latencyMeanMs }));
+    c.onStatus((st) => useBridge.setState({ robot: st }));
+    c.onClose((reason) => {
+      if (client !== c) return;
+      client = null;
+      useBridge.setState({ phase: 'closed', error: { field: 'connection', message: reason }, robot: null });
+    });
+    const task = useBridge.getState().specTask;
+    if (task) void showSpec(task);
+  } catch (err) {
+    const message = (err as Error).message;
+    log(`✕ ${message}`);
+    useBridge.setState({ phase: 'closed', error: { field: fieldOf(message, err), message } });
+  }
+}
+
+/** Connects again with the same URL and token. */
+export function reconnectBridge(): Promise<void> {
+  return connectBridge();
+}
+
+export function disconnectBridge(reason = 'closed on this page'): void {
+  const c = client;
+  client = null;
+  if (c) {
+    c.close(reason);
+    useBridge.setState({ phase: 'idle', latencyMs: null, latencyMeanMs: null, robot: null });
+  }
+}
+
+/** Asks the bridge for a task's env spec (one env made and closed again on this page's connection). */
+export async function showSpec(task: string): Promise<void> {
+  useBridge.setState({ specTask: task, specError: null });
+  const c = client;
+  if (!c) return;
+  if (!isTaskId(task)) {
+    useBridge.setState({ spec: null, specError: `The bridge offers "${task}", a task this app does not know: it cannot train on it.` });
+    return;
+  }
+  if (useBridge.getState().info?.franka) return;
+  let venv: BridgeVecEnv | null = null;
+  try {
+    venv = await BridgeVecEnv.create(c, { taskId: task, nEnvs: 1, actSteps: 1, seed: 0 });
+    if (useBridge.getState().specTask === task) useBridge.setState({ spec: { task, spec: venv.spec, traceDim: venv.traceDim, tagKeys: venv.tagKeys } });
+  } catch (err) {
+    useBridge.setState({ spec: null, specError: (err as Error).message });
+  } finally {
+    await venv?.dispose();
+  }
+}
+
+/**
+ * Drives bridge-hosted envs from this page with random chunks (like `dppo bench sim`'s driver) for about
+ * `seconds` after a short warm-up: the env steps/s a browser tab sees through the WebSocket.
+ */
+export async function benchBridge(opts: { task: string; nEnvs: number; seconds: number }): Promise<void> {
+  const c = client;
+  if (!c || useBridge.getState().bench.running) return;
+  useBridge.setState({ bench: { running: true, result: null, error: null } });
+  let venv: BridgeVecEnv | null = null;
+  try {
+    const actSteps = 4;
+    venv = await BridgeVecEnv.create(c, { taskId: opts.task, nEnvs: opts.nEnvs, actSteps, seed: 0 });
+    const { actDim: Da, actLow, actHigh } = venv.spec;
+    const actions = new Float32Array(opts.nEnvs * actSteps * Da);
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
+    await venv.reset();
+    const run = async (ms: number) => {
+      const t0 = performance.now();
+      let chunks = 0;
+      while (performance.now() - t0 < ms) {
+        for (let i = 0; i < actions.length; i++) {
+          const d = i % Da;
+          actions[i] = actLow[d] + (actHigh[d] - actLow[d]) * rand();
+        }
+        await venv!.stepChunk(actions, actSteps);
+        chunks++;
+      }
+      return { chunks, s: (performance.now() - t0) / 1000 };
+    };
+    await run(500);
+    const { chunks, s } = await run(opts.seconds * 1000);
+    const result: BridgeBenchResult = {
+      task: opts.task,
+      nEnvs: opts.nEnvs,
+      actSteps,
+      seconds: s,
+      envStepsPerS: (chunks * opts.nEnvs * actSteps) / s,
+      msPerChunk: (s * 1000) / Math.max(1, chunks),
+    };
+    log(`bench: ${Math.round(result.envStepsPerS)} env steps/s (${opts.task}, ${opts.nEnvs} envs, ${result.msPerChunk.toFixed(2)} ms per chunk)`);
+    useBridge.setState({ bench: { running: false, result, error: null } });
+  } catch (err) {
+    useBridge.setState({ bench: { running: false, result: null, error: (err as Error).message } });
+  } finally {
+    await venv?.dispose();
+  }
+}
+
+/**
+ * Starts a fine-tuning run whose envs the bridge hosts: the Experiments form's settings (its overrides only
+ * when its task is `task`, else that task's preset), from the selected checkpoint or an uploaded file. The
+ * run shows on the Experiments page like any other, labelled with the bridge.
+ */
+export function runOnBridge(task: string, file?: { name: string; bytes: ArrayBuffer }): string | null {
+  const s = useBridge.getState();
+  const c = client;
+  if (!c || !s.info) {
+    useBridge.setState({ runError: 'Connect to a bridge first.' });
+    return null;
+  }
+  const live = Object.values(useRuns.getState().runs).find((r) => isLive(r.status));
+  if (live) {
+    useBridge.setState({ runError: `Run ${live.label} is still going; stop it before starting another.` });
+    return null;
+  }
+  const exp = settingsOf(useExperiment.getState());
+  const settings: ExperimentSettings = exp.task === task ? exp : { ...exp, task, overrides: {} };
+  let config;
+  try {
+    if (!s.info.tasks.includes(task)) throw new UserError(`The bridge does not offer "${task}".`);
+    config = configOf(settings);
+    if (config.nEnvs > s.info.maxEnvs) throw new UserError(`The bridge hosts at most ${s.info.maxEnvs} envs; the settings ask for ${config.nEnvs}.`);
+  } catch (err) {
+    useBridge.setState({ runError: (err as Error).message });
+    return null;
+  }
+  const checkpoint = file ? `file:${file.name}` : selectedCheckpoint(task, settings.algo);
+  const id = startRun(config, checkpoint, settings.preset, {
+    env: {
+      request: { kind: 'bridge', url: c.url, token: s.tokenText },
+      source: { kind: 'bridge', url: c.url, backend: s.info.backend, sessionId: s.info.sessionId },
+    },
+    checkpointBytes: file?.bytes,
+  });
+  if (!id) {
+    useBridge.setState({ runError: 'The train worker is not ready yet; try again in a moment.' });
+    return null;
+  }
+  log(`run ${id} started on the bridge (${task}, ${config.nEnvs} envs, ${config.nTrainItr} iterations)`);
+  useBridge.setState({ runId: id, runError: null });
+  return id;
+}
+
+/**
+ * STOP: `stop` goes to the bridge first (Franka: halts the arm and disarms; sims: drops queued steps), then
+ * the active run is stopped. Works whether or not the page is connected.
+ */
+export function stopEverything(): void {
+  if (client?.open) {
+    client.stop();
+    log('→ stop (sent before anything else)');
+  }
+  const { activeRunId, runs } = useRuns.getState();
+  if (activeRunId && runs[activeRunId] && isLive(runs[activeRunId].status)) {
+    stopRun();
+    log(`run ${activeRunId}: stop requested`);
+  }
+}
+
+/** Arms the Franka after the user typed ARM (the bridge checks the same word). */
+export async function armRobot(typed: string): Promise<void> {
+  const c = client;
+  if (!c) return;
+  if (typed.trim() !== 'ARM') {
+    useBridge.setState({ armError: 'Type ARM (capitals) to arm the robot.' });
+    return;
+  }
+  useBridge.setState({ armError: null });
+  try {
+    await c.request({ op: 'arm', id: c.newId(), confirm: 'ARM' });
+  } catch (err) {
+    useBridge.setState({ armError: (err as Error).message });
+  }
+}
+
+export async function disarmRobot(): Promise<void> {
+  const c = client;
+  if (!c) return;
+  try {
+    await c.request({ op: 'disarm', id: c.newId() });
+  } catch (err) {
+    useBridge.setState({ armError: (err as Error).message });
+  }
+}
+
+/**
+ * Streams a command to the armed Franka: (dx, dy, dz, drx, dry, drz, gripper) in [−1, 1], scaled by the
+ * bridge's clamps (docs/bridge-protocol.md §5). Commands are not answered; `status.last_seq` says which ran.
+ */
+export function sendRobotCommand(cmd: readonly number[]): void {
+  const c = client;
+  if (!c || cmd.length !== 7) return;
+  const data = Float32Array.from(cmd, (x) => Math.max(-1, Math.min(1, Number.isFinite(x) ? x : 0)));
+  try {
+    c.sendFrame({ kind: 1, seq: c.newId(), tNs: BigInt(Date.now()) * 1_000_000n, tensors: [{ name: 'actions', dtype: 'f32', shape: [1, 1, 7], data }] });
+  } catch (err) {
+    useBridge.setState({ armError: (err as Error).message });
+  }
+}
