@@ -4,7 +4,8 @@
  * The header maps each weight key to {dtype, shape, data_offsets: [begin, end)} (offsets into the data
  * section) and `__metadata__` (string → string) carries:
  *   format "dppo-workbench-ckpt/1", actor_config (ActorConfig JSON), critic_config (optional),
- *   normalization ({obs_min, obs_max, action_min, action_max} arrays), provenance (free JSON).
+ *   normalization ({obs_min, obs_max, action_min, action_max} arrays), provenance (free JSON),
+ *   ft_denoising_steps (K′ of a fine-tuned actor, when the provenance has it).
  * Weights are float32 in PyTorch layout under DPPO keys (spec/dppo-reference.md §3.6, §6.4). Reading also
  * accepts F64/F16/BF16 tensors (converted to float32).
  */
@@ -48,6 +49,9 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     provenance: JSON.stringify(c.provenance ?? {}),
   };
   if (c.criticConfig) meta.critic_config = JSON.stringify(c.criticConfig);
+  // K′ of a fine-tuned actor, also as its own key (DPPO's `ft_denoising_steps`) for readers outside the workbench.
+  const ft = c.provenance?.ftDenoisingSteps ?? (c.provenance?.config as Record<string, unknown> | undefined)?.ftDenoisingSteps;
+  if (typeof ft === 'number') meta.ft_denoising_steps = String(ft);
   header.__metadata__ = meta;
   let offset = 0;
   for (const [key, w] of c.weights) {
@@ -169,6 +173,14 @@ function floatArray(x: unknown, what: string): Float32Array {
   return Float32Array.from(x as number[]);
 }
 
+/** Every tensor of any safetensors file as float32 (no workbench metadata needed). */
+export function readSafetensorsWeights(bytes: Uint8Array): NamedWeights {
+  const { entries, data } = readSafetensors(bytes);
+  const weights: NamedWeights = new Map();
+  for (const [key, e] of entries) weights.set(key, { shape: [...e.shape], data: toFloat32(e, data) });
+  return weights;
+}
+
 /** safetensors bytes → Checkpoint; throws UserError on a wrong or corrupt file. */
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const { entries, metadata, data } = readSafetensors(bytes);
@@ -186,6 +198,11 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     actionMax: floatArray(norm.action_max, 'action_max'),
   };
   const provenance = parseMeta<Record<string, unknown>>(metadata, 'provenance', false) ?? {};
+  if (provenance.ftDenoisingSteps === undefined && metadata.ft_denoising_steps !== undefined) {
+    const k = Number(metadata.ft_denoising_steps);
+    if (!Number.isInteger(k) || k < 1) throw corrupt(`metadata "ft_denoising_steps" is not a positive integer`);
+    provenance.ftDenoisingSteps = k;
+  }
   const weights: NamedWeights = new Map();
   for (const [key, e] of entries) weights.set(key, { shape: [...e.shape], data: toFloat32(e, data) });
   const out: Checkpoint = { actorConfig, normalization, weights, provenance };
