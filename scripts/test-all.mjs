@@ -10,7 +10,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** name → commands run in sequence (a step fails at its first failing command). */
 const STEPS = [
   { name: 'static (tsc, eslint layer rules)', commands: [['npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']], ['npx', ['eslint', 'src', 'e2e', 'bench', 'scripts']]] },
-  { name: 'unit (vitest)', commands: [['npx', ['vitest', 'run']]] },
+  {
+    name: 'unit (vitest)',
+    commands: [
+      // The dataset readers' fixtures are written by the formats' own Python tools (h5py, pyarrow, numpy).
+      ['node', ['scripts/ensure-pyenv.mjs']],
+      ['.venv/bin/python', ['tests/fixtures/make_datasets.py']],
+      ['npx', ['vitest', 'run']],
+    ],
+  },
   {
     name: 'parity with Gymnasium (pytest, native MuJoCo 3.14.0)',
     commands: [

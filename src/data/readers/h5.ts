@@ -118,7 +118,12 @@ export async function openH5(src: ByteSource): Promise<H5Handle> {
   }
   let file: H5File;
   try {
-    file = h5try(`${src.name} could not be opened as HDF5`, () => new m.File(path, 'r'));
+    file = h5try(`${src.name} could not be opened as HDF5 (damaged or truncated)`, () => {
+      const f = new m.File(path, 'r');
+      // h5wasm does not throw when H5Fopen fails: the id is negative and libhdf5's reason is in the diag.
+      if (typeof f.file_id === 'bigint' ? f.file_id < 0n : Number(f.file_id) < 0) throw new Error('H5Fopen failed');
+      return f;
+    });
   } catch (e) {
     release();
     throw e;

@@ -65,7 +65,7 @@ export async function readDataset(src: ByteSource, opts: ReadOptions = {}): Prom
       h.close();
     }
   } else throw notADataset(src, s);
-  result.hint.fileName = src.name;
+  result.hint.fileName = src.name.split(/[\\/]/).pop();
   await progress.tick('done', 1, 1, true);
   return result;
 }

@@ -32,10 +32,15 @@ function asyncBuffer(src: ByteSource): AsyncBuffer {
 // hyparquet decodes snappy itself; gzip (pyarrow's compression='gzip') comes from fflate.
 const compressors = { GZIP: (input: Uint8Array) => gunzipSync(input) };
 
-function parquetError(name: string, e: unknown): UserError {
-  if (e instanceof UserError) return e;
+/** A library message worth showing (not an internal "undefined"/"Cannot read properties" one). */
+function libDetail(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return new UserError(`${name} is a damaged or unsupported parquet file (${msg.slice(0, 200)}).`);
+  return /undefined|null|NaN|Cannot read|is not a function|out of bounds|\[object /.test(msg) ? '' : ` (${msg.slice(0, 160)})`;
+}
+
+function footerError(name: string, size: number, e: unknown): UserError {
+  if (e instanceof UserError) return e;
+  return new UserError(`${name}: its parquet footer (metadata at the end of the ${size}-byte file) cannot be decoded${libDetail(e)}; the file is truncated or damaged — download it again.`);
 }
 
 export async function readLerobot(src: ByteSource, _opts: ReadOptions, progress: Progress): Promise<ReadResult> {
@@ -44,8 +49,9 @@ export async function readLerobot(src: ByteSource, _opts: ReadOptions, progress:
   try {
     metadata = await parquetMetadataAsync(file);
   } catch (e) {
-    throw parquetError(src.name, e);
+    throw footerError(src.name, src.size, e);
   }
+  if (!Array.isArray(metadata.schema) || !Array.isArray(metadata.row_groups)) throw footerError(src.name, src.size, null);
   const columns = metadata.schema.slice(1).map((s) => s.name);
   // List columns appear in the flat schema as the list group's name (its children are list/element).
   const top = topLevelNames(metadata);
@@ -56,6 +62,9 @@ export async function readLerobot(src: ByteSource, _opts: ReadOptions, progress:
   const want = [OBS, ACT, 'episode_index', 'frame_index', ...['index', 'next.reward', 'next.done'].filter((c) => top.includes(c))];
   const total = Number(metadata.num_rows);
   if (!Number.isFinite(total) || total <= 0) throw new UserError(`${src.name} has no rows.`);
+  metadata.row_groups.forEach((rg, k) => {
+    if (!Number.isInteger(Number(rg.num_rows)) || Number(rg.num_rows) < 0) throw new UserError(`${src.name}: row group ${k + 1} of ${metadata.row_groups.length} has no valid row count; the file's footer is damaged.`);
+  });
   const groupRows = metadata.row_groups.reduce((a, rg) => a + Number(rg.num_rows), 0);
   if (groupRows !== total) throw new UserError(`${src.name}: the footer says ${total} rows but its row groups hold ${groupRows}; the file is damaged.`);
   if (total > src.size * 64 + 1000) throw new UserError(`${src.name} claims ${total} rows, more than a ${src.size}-byte file can hold; the file is damaged.`);
@@ -63,13 +72,16 @@ export async function readLerobot(src: ByteSource, _opts: ReadOptions, progress:
   type Frame = { ep: number; frame: number; index?: number; obs: ArrayLike<number>; act: ArrayLike<number>; rew?: number; done?: boolean };
   const frames: Frame[] = [];
   let rowStart = 0;
-  for (const rg of metadata.row_groups) {
+  for (const [g, rg] of metadata.row_groups.entries()) {
     const rowEnd = rowStart + Number(rg.num_rows);
     let rows: Record<string, unknown>[];
     try {
       rows = await parquetReadObjects({ file, metadata, columns: want, rowStart, rowEnd, compressors });
     } catch (e) {
-      throw parquetError(src.name, e);
+      if (e instanceof UserError) throw e;
+      const offsets = (rg.columns ?? []).map((c) => Number(c.meta_data?.data_page_offset ?? NaN)).filter(Number.isFinite);
+      const bytes = offsets.length ? `, data from byte ${Math.min(...offsets)}` : '';
+      throw new UserError(`${src.name}: row group ${g + 1} of ${metadata.row_groups.length} (rows ${rowStart}–${rowEnd - 1}${bytes}) cannot be decoded${libDetail(e)}; the file is damaged — download it again.`);
     }
     rows.forEach((r, k) => {
       const at = `${src.name} row ${rowStart + k}`;
