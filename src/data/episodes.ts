@@ -70,8 +70,12 @@ export function episodeView(ds: EpisodeDataset, i: number): { obs: Float32Array;
   };
 }
 
-/** Throws a UserError naming the first inconsistency (shapes, lengths, non-finite values). */
-export function validateEpisodeDataset(ds: EpisodeDataset, name = 'dataset'): void {
+/**
+ * Throws a UserError naming the first inconsistency (shapes, lengths, non-finite values).
+ * @param opts.finite false: shapes only — the dataset readers keep NaNs so the Datasets page can report them
+ *   (readers/analyze.ts); training data is checked again before use (readers/analyze.ts prepareTrainingData).
+ */
+export function validateEpisodeDataset(ds: EpisodeDataset, name = 'dataset', opts: { finite?: boolean } = {}): void {
   const T = totalSteps(ds);
   if (ds.episodeLengths.some((l) => l <= 0)) throw new UserError(`${name}: every episode length must be positive.`);
   if (ds.obs.length !== T * ds.obsDim) throw new UserError(`${name}: obs has ${ds.obs.length} values, expected ${T} steps × ${ds.obsDim}.`);
@@ -85,6 +89,7 @@ export function validateEpisodeDataset(ds: EpisodeDataset, name = 'dataset'): vo
   if (n && (n.obsMin.length !== ds.obsDim || n.actionMin.length !== ds.actDim)) {
     throw new UserError(`${name}: normalisation stats are for obs ${n.obsMin.length} / action ${n.actionMin.length}, data has ${ds.obsDim} / ${ds.actDim}.`);
   }
+  if (opts.finite === false) return;
   for (const [arr, what] of [[ds.obs, 'obs'], [ds.act, 'actions']] as const) {
     for (let i = 0; i < arr.length; i++) if (!Number.isFinite(arr[i])) throw new UserError(`${name}: ${what} contain a non-finite value at index ${i}.`);
   }

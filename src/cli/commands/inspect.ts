@@ -9,7 +9,7 @@
 import { UserError } from '../../core/errors';
 import { bundledDatasets, datasetObsKeyOrder, isBuiltin, resolveBuiltin, suggestTasksForDataset } from '../../sim/registry';
 import { decodeCheckpoint } from '../../policy/checkpoint';
-import { FORMAT_TITLES, readDataset, sniffFile, sourceFromBytes, type CheckpointContainer, type ReadResult } from '../../data/readers';
+import { readDataset, sniffFile, sourceFromBytes, summarizeRead, type CheckpointContainer, type ReadResult } from '../../data/readers';
 import type { CommandSpec, Parsed } from '../args';
 import { readAsset, readInputFile } from '../assets';
 import type { Output } from '../output';
@@ -44,30 +44,19 @@ export async function cmdInspect(p: Parsed, out: Output): Promise<void> {
   out.summary({ file: ref, kind: 'dataset', bytes: bytes.length, ...datasetSummary(r) });
 }
 
-/** The dataset half of the summary line (also what the Datasets page shows as its header). */
+/** The dataset half of the summary line, with the registry's suggested task. */
 export function datasetSummary(r: ReadResult): Record<string, unknown> {
-  const ds = r.dataset;
-  const lengths = [...ds.episodeLengths].sort((a, b) => a - b);
-  const steps = lengths.reduce((a, b) => a + b, 0);
   const matches = suggestTasksForDataset(r.hint);
+  const { notes, key_mapping, filter_keys, filter, ...head } = summarizeRead(r);
   return {
-    format: r.format,
-    format_title: FORMAT_TITLES[r.format],
-    episodes: lengths.length,
-    steps,
-    obs_dim: ds.obsDim,
-    act_dim: ds.actDim,
-    lengths: { min: lengths[0], median: lengths[Math.floor((lengths.length - 1) / 2)], mean: steps / lengths.length, max: lengths[lengths.length - 1] },
-    normalized: ds.normalized,
-    has_normalization: !!ds.normalization,
-    env_name: r.hint.envName,
+    ...head,
     suggested_task: matches[0]?.task ?? null,
     task_reason: matches[0]?.reason ?? 'no registered task has these obs/action dims',
     other_tasks: matches.slice(1).map((m) => m.task),
-    key_mapping: r.mapping,
-    filter_keys: r.filterKeys,
-    filter: r.filterKey,
-    notes: r.notes,
+    key_mapping,
+    filter_keys,
+    filter,
+    notes,
   };
 }
 

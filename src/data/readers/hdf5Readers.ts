@@ -118,7 +118,7 @@ export async function readD4rl(h: H5Handle, _opts: ReadOptions, progress: Progre
     normalized: false,
     source: { format: 'd4rl-hdf5', description: `D4RL HDF5: ${lengths.length} episodes, ${N} steps` },
   };
-  validateEpisodeDataset(dataset, h.name);
+  validateEpisodeDataset(dataset, h.name, { finite: false });
   const envName = metadataName(root, h.name);
   const mapping: KeyMapping = { obs: [{ key: 'observations', dims: obsDim }], act: 'actions', rew: rew ? 'rewards' : undefined, ends: timeouts ? ['terminals', 'timeouts'] : ['terminals'] };
   return { format: 'd4rl-hdf5', dataset, mapping, hint: { format: 'd4rl-hdf5', envName, obsDim, actDim }, notes };
@@ -278,7 +278,7 @@ export async function readRobomimic(h: H5Handle, opts: ReadOptions, progress: Pr
     normalized: false,
     source: { format: 'robomimic-hdf5', description: `robomimic HDF5: ${lengths.length} demos${opts.filterKey ? ` (mask/${opts.filterKey})` : ''}, ${lengths.reduce((a, b) => a + b, 0)} steps` },
   };
-  validateEpisodeDataset(dataset, h.name);
+  validateEpisodeDataset(dataset, h.name, { finite: false });
   const mapping: KeyMapping = { obs: keys.map((key, j) => ({ key: `obs/${key}`, dims: keyDims[j] })), act: 'actions', rew: haveRewards ? 'rewards' : undefined, unused };
   return {
     format: 'robomimic-hdf5',
@@ -387,7 +387,7 @@ export async function readMinari(h: H5Handle, _opts: ReadOptions, progress: Prog
     normalized: false,
     source: { format: 'minari-hdf5', description: `Minari HDF5: ${lengths.length} episodes, ${lengths.reduce((a, b) => a + b, 0)} steps` },
   };
-  validateEpisodeDataset(dataset, h.name);
+  validateEpisodeDataset(dataset, h.name, { finite: false });
   let envName = attrString(root as unknown as { attrs: Record<string, { value: unknown }> }, 'dataset_id', h.name) ?? undefined;
   if (!envName) {
     const spec = attrString(root as unknown as { attrs: Record<string, { value: unknown }> }, 'env_spec', h.name);

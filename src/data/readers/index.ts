@@ -69,3 +69,5 @@ export async function readDataset(src: ByteSource, opts: ReadOptions = {}): Prom
   await progress.tick('done', 1, 1, true);
   return result;
 }
+export { summarizeRead, type DatasetSummary } from './summary';
+export { analyzeDataset, prepareTrainingData, rawObs, histogram, type DatasetAnalysis, type DimStats, type Histogram, type EpisodeRow, type SanityReport, type TrainingData } from './analyze';

@@ -158,7 +158,7 @@ export async function readLerobot(src: ByteSource, _opts: ReadOptions, progress:
     normalized: false,
     source: { format: 'lerobot-parquet', description: `LeRobot v3 parquet: ${lengths.length} episodes, ${T} frames` },
   };
-  validateEpisodeDataset(dataset, src.name);
+  validateEpisodeDataset(dataset, src.name, { finite: false });
   const interleaved = frames.some((f, i) => i > 0 && f.ep !== frames[i - 1].ep && frames.slice(0, i).some((g) => g.ep === f.ep));
   return {
     format: 'lerobot-parquet',
