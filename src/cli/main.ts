@@ -16,6 +16,7 @@ import { cmdBench } from './commands/bench';
 import { benchSpec } from './commands/benchOptions';
 import { cmdInspect, inspectSpec } from './commands/inspect';
 import { cmdTrace, traceSpec } from './commands/trace';
+import { cmdExport, exportSpec } from './commands/export';
 
 interface Command {
   run: (p: Parsed, out: Output) => Promise<void>;
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   eval: { run: cmdEval, spec: evalSpec, help: '--ckpt C [--task T] --episodes N [--action-noise σ] [--seed S] [--workers N] (the task defaults to the checkpoint\'s)' },
   bench: { run: cmdBench, spec: benchSpec, help: 'sim|sample|update|finetune [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
   inspect: { run: cmdInspect, spec: inspectSpec, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
+  export: { run: cmdExport, spec: exportSpec, help: '--ckpt FILE|builtin:… --format safetensors|onnx|tfjs --out PATH: a checkpoint (safetensors, DPPO .pt, ONNX, TF.js) in another format' },
   trace: { run: cmdTrace, spec: traceSpec, help: '--task T --seed S --actions FILE.npy [--episodes N] [--max-episode-steps M] [--state reset|each]: one env under raw actions [T, Da], state and obs per step' },
 };
 

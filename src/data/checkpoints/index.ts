@@ -18,7 +18,7 @@ import { exportOnnx, looksLikeOnnx, readOnnx } from './onnx';
 import { isZipBytes, looksLikeTorchZip, readPt } from './pt';
 import { exportTfjs, parseModelJson, readTfjs, weightPaths, TFJS_WEIGHTS_NAME } from './tfjsLayers';
 
-export type { ConfigHints } from './infer';
+export { hintsFromActorConfig, type ConfigHints } from './infer';
 
 export type CheckpointFormat = 'safetensors' | 'pt' | 'onnx' | 'tfjs';
 export type ExportFormat = 'safetensors' | 'onnx' | 'tfjs';

@@ -243,3 +243,12 @@ export function inferActorConfig(w: NamedWeights, hints: ConfigHints = {}): Infe
     `No DPPO actor found in these weights: expected network.time_embedding.* (DiffusionMLP), network.time_mlp.* (Unet1D) or network.logvar (Gaussian/GMM); the first keys are [${sample}].`,
   );
 }
+
+/** Hints from a task's default actor (what the caller's task registry says); shapes still win. */
+export function hintsFromActorConfig(c: ActorConfig): ConfigHints {
+  const h: ConfigHints = { obsDim: c.obsDim, actionDim: c.actionDim, horizonSteps: c.horizonSteps, actSteps: c.actSteps, condSteps: c.condSteps };
+  if ('activation' in c) h.activation = c.activation;
+  if ('denoisingSteps' in c) h.denoisingSteps = c.denoisingSteps;
+  if ('denoisedClipValue' in c) h.denoisedClipValue = c.denoisedClipValue;
+  return h;
+}
