@@ -133,6 +133,12 @@ export class BridgeVecEnv implements VecEnv {
     this.busy = true;
     try {
       return await fn();
+    } catch (err) {
+      // A lost connection takes the bridge's envs with it: say so once, in the words the run shows.
+      if (err instanceof UserError && !this.client.open && !/envs on the bridge are gone/.test(err.message)) {
+        throw new UserError(`${err.message} The envs on the bridge are gone with the connection; start the bridge again and a new run (completed iterations are kept).`);
+      }
+      throw err;
     } finally {
       this.busy = false;
     }

@@ -428,7 +428,7 @@ export class BridgeClient {
     this.ws.onclose = null;
     this.log(`closed: ${reason}`);
     for (const map of [this.pending, this.steps]) {
-      for (const p of map.values()) p.reject(new UserError(`${reason} (while waiting for ${p.what})`));
+      for (const p of map.values()) p.reject(new UserError(`${reason.replace(/\.$/, '')} (while waiting for ${p.what}).`));
       map.clear();
     }
     for (const fn of this.closeListeners) fn(reason);
