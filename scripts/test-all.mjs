@@ -27,6 +27,13 @@ const STEPS = [
     ],
   },
   {
+    name: 'checkpoint export (pytest: safetensors + numpy forward, torch.save .pt fixtures, refused pickles)',
+    commands: [
+      ['node', ['scripts/ensure-pyenv.mjs']],
+      ['.venv/bin/python', ['-m', 'pytest', 'tests/export', '-q']],
+    ],
+  },
+  {
     name: 'e2e (Chromium, built app)',
     commands: [
       ['node', ['scripts/ensure-chromium.mjs']],
