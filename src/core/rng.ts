@@ -3,6 +3,15 @@
  * sfc32 core seeded through splitmix32, so nearby integer seeds give unrelated streams.
  * A run's config + seed reproduce it (design/architecture.md §5).
  */
+/** The whole generator state (sfc32 words and the cached normal draw), for saving and resuming a run. */
+export interface RngState {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  spare: number | null;
+}
+
 export class Rng {
   private a: number;
   private b: number;
@@ -24,6 +33,24 @@ export class Rng {
     this.c = split();
     this.d = split();
     for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  /** A copy of the state: `setState` of it continues the stream exactly where it was. */
+  getState(): RngState {
+    return { a: this.a, b: this.b, c: this.c, d: this.d, spare: this.spare };
+  }
+
+  /** Continues from a state taken with `getState` (the 32-bit words are validated). */
+  setState(s: RngState): void {
+    const words = [s.a, s.b, s.c, s.d];
+    if (!words.every((w) => Number.isInteger(w) && w >= -0x80000000 && w <= 0xffffffff) || !(s.spare === null || Number.isFinite(s.spare))) {
+      throw new Error('Rng.setState: not an RNG state (four 32-bit words and a spare normal draw or null).');
+    }
+    this.a = s.a | 0;
+    this.b = s.b | 0;
+    this.c = s.c | 0;
+    this.d = s.d | 0;
+    this.spare = s.spare;
   }
 
   /** Uniform 32-bit unsigned integer. */

@@ -22,6 +22,14 @@ export interface AdamWOptions {
   weightDecay?: number;
 }
 
+/** An optimiser's state (exportState / importState). */
+export interface AdamWState {
+  stepCount: number;
+  lr: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
 export class AdamW {
   lr: number;
   readonly beta1: number;
@@ -104,6 +112,28 @@ export class AdamW {
       tf.dispose(grads);
     }
     return value;
+  }
+
+  /** Step count, LR and the moments m, v (copied, in variable order): what resuming a run needs. */
+  async exportState(): Promise<AdamWState> {
+    const copy = async (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => Float32Array.from((await x.data()) as Float32Array)));
+    return { stepCount: this.stepCount, lr: this.lr, m: await copy(this.m), v: await copy(this.v) };
+  }
+
+  /** Puts back a state from `exportState` of an optimiser over variables of the same shapes. */
+  importState(s: AdamWState): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length) {
+      throw new Error(`AdamW state holds ${s.m.length} moments but this optimiser has ${this.m.length} variables.`);
+    }
+    tf.tidy(() => {
+      for (let i = 0; i < this.m.length; i++) {
+        if (s.m[i].length !== this.m[i].size || s.v[i].length !== this.v[i].size) throw new Error(`AdamW state: moment ${i} has the wrong size.`);
+        this.m[i].assign(tf.tensor(s.m[i], this.m[i].shape, 'float32'));
+        this.v[i].assign(tf.tensor(s.v[i], this.v[i].shape, 'float32'));
+      }
+    });
+    this.stepCount = s.stepCount;
+    this.lr = s.lr;
   }
 
   dispose(): void {

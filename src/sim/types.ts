@@ -52,6 +52,14 @@ export interface SimState {
   qvel: Float64Array;
 }
 
+/**
+ * An env's complete mutable state as JSON-able numbers (Env.snapshot), so a run can be resumed without
+ * resetting its envs: restoring it into a fresh env of the same task continues the episode bit for bit.
+ */
+export interface EnvSnapshot {
+  [key: string]: number | boolean | string | number[];
+}
+
 /** One simulated environment. Owns its resources (MuJoCo objects); dispose() frees them exactly once. */
 export interface Env {
   readonly spec: EnvSpec;
@@ -67,6 +75,10 @@ export interface Env {
   state?(): SimState;
   /** The viewer's description of the env's model (geoms, meshes), where it has one. */
   scene?(): SceneDesc;
+  /** Everything that decides the env's future steps (MuJoCo: mjSTATE_INTEGRATION plus the episode counters), where it can. */
+  snapshot?(): EnvSnapshot;
+  /** Puts back a `snapshot` of an env of the same task; a snapshot of another task is refused. */
+  restore?(s: EnvSnapshot): void;
   dispose(): void;
 }
 
@@ -86,6 +98,19 @@ export interface ChunkStepResult {
   trace: Float32Array;
   /** Task tag values at the end of the chunk (before auto-reset), [n, G], in the order of the task's `tags`. */
   tags: Float32Array;
+}
+
+/**
+ * A vector env's state between chunk steps (VecEnv.snapshot): per-env step and reset counters (they pick the
+ * next reset seeds), the last raw observations and each env's own snapshot (null where the env has none).
+ */
+export interface VecEnvSnapshot {
+  taskId: TaskId;
+  started: boolean;
+  stepCount: number[];
+  resetCount: number[];
+  rawObs: number[];
+  envs: (EnvSnapshot | null)[];
 }
 
 export interface VecEnvOptions {
@@ -124,6 +149,10 @@ export interface VecEnv {
    * @param Ta chunk length (≥ Te)
    */
   stepChunk(actions: Float32Array, Ta: number): Promise<ChunkStepResult>;
+  /** Optional: the state between chunk steps, for resuming a run (the in-process VectorEnv has it; the worker pool does not). */
+  snapshot?(): Promise<VecEnvSnapshot>;
+  /** Optional: puts back a `snapshot` taken from a vector env of the same task and size. */
+  restore?(s: VecEnvSnapshot): Promise<void>;
   /** Frees every env once; later calls are no-ops, later use throws. */
   dispose(): Promise<void>;
 }

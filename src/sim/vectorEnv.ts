@@ -11,7 +11,7 @@
 import { UserError } from '../core/errors';
 import { loadMujoco } from './mujoco';
 import { getTask, taskFamily } from './registry';
-import type { ChunkStepResult, Env, EnvSpec, VecEnv, VecEnvOptions } from './types';
+import type { ChunkStepResult, Env, EnvSpec, VecEnv, VecEnvOptions, VecEnvSnapshot } from './types';
 
 /**
  * Where a vector env's envs sit in a larger batch (the worker pool, pool/): its env j is env firstEnv + j of
@@ -109,6 +109,40 @@ export class VectorEnv implements VecEnv {
 
   async dispose(): Promise<void> {
     this.disposeNow();
+  }
+
+  async snapshot(): Promise<VecEnvSnapshot> {
+    this.assertLive();
+    return {
+      taskId: this.spec.taskId,
+      started: this.started,
+      stepCount: Array.from(this.stepCount),
+      resetCount: Array.from(this.resetCount),
+      rawObs: Array.from(this.rawObs),
+      envs: this.envs.map((e) => e.snapshot?.() ?? null),
+    };
+  }
+
+  /**
+   * Puts back a snapshot of a vector env of the same task and size. Envs whose snapshot is null keep their
+   * current state (valid only when the caller resets them before the next step, e.g. resetAtIteration).
+   */
+  async restore(s: VecEnvSnapshot): Promise<void> {
+    this.assertLive();
+    const n = this.nEnvs;
+    if (s.taskId !== this.spec.taskId || s.stepCount.length !== n || s.resetCount.length !== n || s.envs.length !== n || s.rawObs.length !== this.rawObs.length) {
+      throw new UserError(`The saved env state is for ${s.envs.length} envs of ${s.taskId}; this run has ${n} envs of ${this.spec.taskId}.`);
+    }
+    s.envs.forEach((e, i) => {
+      if (!e) return;
+      const env = this.envs[i];
+      if (!env.restore) throw new UserError(`The ${this.spec.taskId} environment cannot restore a saved state.`);
+      env.restore(e);
+    });
+    this.stepCount.set(s.stepCount);
+    this.resetCount.set(s.resetCount);
+    this.rawObs.set(s.rawObs);
+    this.started = s.started;
   }
 
   /** Resets every env; returns the raw first observations [n, Do]. */

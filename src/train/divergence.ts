@@ -183,6 +183,12 @@ export interface Observation {
   warnings: CollapseWarning[];
 }
 
+/** The guard's streak counts and per-mode bests (`DivergenceGuard.exportState`). */
+export interface GuardState {
+  streak: [string, number][];
+  best: [string, number][];
+}
+
 /**
  * Checks a run's numbers as they come. `check*` throw a DivergenceError on a non-finite value;
  * `observe*` flag collapse conditions, count streaks and return warnings once a streak reaches `patience`
@@ -197,6 +203,19 @@ export class DivergenceGuard {
     private readonly targetKl: number,
     private readonly hints: HintSettings,
   ) {}
+
+  /** Streaks and bests so far (JSON-able), for saving a run's training state. */
+  exportState(): GuardState {
+    return { streak: [...this.streak], best: [...this.best] };
+  }
+
+  /** Continues from `exportState`'s streaks and bests. */
+  importState(s: GuardState): void {
+    this.streak.clear();
+    this.best.clear();
+    for (const [k, n] of s.streak) this.streak.set(k, n);
+    for (const [k, x] of s.best) this.best.set(k, x);
+  }
 
   /** Throws a DivergenceError when `value` (a number or an array) holds a non-finite value. */
   checkFinite(quantity: NonFiniteQuantity, value: number | ArrayLike<number>, itr: number): void {

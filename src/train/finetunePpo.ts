@@ -9,6 +9,10 @@
  * about collapses; time is counted only while the run is not paused; a stop abandons the iteration in
  * progress (no 'iteration' event, a partial update undone), so every recorded point is a whole iteration.
  *
+ * Runs persist and resume (issue 10; trainingState.ts, docs/runs.md): every `stateEvery` complete iterations
+ * the loop hands `onState` a TrainingState; `resume` starts from one, and the resumed iterations equal the
+ * uninterrupted run's bit for bit (same backend), because everything the next iteration reads is in it.
+ *
  * Legend: T nSteps, n nEnvs, N = T·n env samples, K′ ftDenoisingSteps, P = ppoStepsPerSample, M minibatch.
  */
 import type { FinetuneConfig } from '../config/finetune';
@@ -34,6 +38,8 @@ import { collectRollout, extractPaths } from './rollout';
 import { assertCheckpointFitsTask } from './taskCheck';
 import { computeValuesAndLogProbs, ppoMinibatchStep, type MinibatchStats, type UpdateBatch } from './ppoUpdate';
 import { restoreSnapshot, takeSnapshot, type WeightSnapshot } from './weightSnapshot';
+import { configMismatch, type TrainingState } from './trainingState';
+import { UserError } from '../core/errors';
 
 export interface FinetuneHandles {
   /** The policy being fine-tuned (live weights). */
@@ -59,6 +65,12 @@ export interface FinetuneOptions {
   makeVecEnv?: (opts: VecEnvOptions) => Promise<VecEnv>;
   /** Overrides the collapse detector's settings (default: COLLAPSE_DEFAULTS and any `collapse*` config keys). */
   collapse?: Partial<CollapseSettings>;
+  /** Continue a run from its saved training state (same checkpoint and config; nTrainItr may differ). */
+  resume?: TrainingState;
+  /** Receives the training state after every `stateEvery`-th complete iteration and after the last one. */
+  onState?: (state: TrainingState) => void | Promise<void>;
+  /** How often `onState` is called, in complete iterations (default 1). */
+  stateEvery?: number;
 }
 
 export interface FinetuneResult {
@@ -76,6 +88,11 @@ export interface FinetuneResult {
   dispose(): void;
 }
 
+/** Variable names without tfjs' unique numeric suffix (`…weight_36` → `…weight`), stable across processes. */
+function varNames(vars: readonly { name: string }[]): string[] {
+  return vars.map((v) => v.name.replace(/_\d+$/, ''));
+}
+
 /** Thrown at a checkpoint once stop was requested: the loop drops the iteration in progress. */
 class StopRequested extends Error {}
 
@@ -83,15 +100,25 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   const { config: cfg, sink } = opts;
   const control = opts.control ?? alwaysRun;
   const t0 = performance.now();
+  const resume = opts.resume;
   // Running seconds: paused time is not work, so wall-clock, phase timings and throughput leave it out.
+  // A resumed run continues the running seconds of the run it resumes.
   const paused = () => (control.pausedMs ?? 0) / 1000;
-  const running = () => (performance.now() - t0) / 1000 - paused();
+  const wallBefore = resume?.wallS ?? 0;
+  const running = () => wallBefore + (performance.now() - t0) / 1000 - paused();
   const checkpoint = async () => {
     await control.checkpoint();
     if (control.stopped) throw new StopRequested();
   };
 
   // ---- setup
+  if (resume) {
+    const diff = configMismatch(resume.config, cfg);
+    if (diff.length) throw new UserError(`The saved training state belongs to a run with other settings (${diff.join(', ')}); resume with the run's own config.`);
+    if (resume.itr > cfg.nTrainItr) throw new UserError(`The saved training state is after iteration ${resume.itr - 1}, beyond nTrainItr = ${cfg.nTrainItr}.`);
+  }
+  const stateEvery = opts.stateEvery ?? 1;
+  if (!Number.isInteger(stateEvery) || stateEvery < 1) throw new UserError(`stateEvery must be a positive integer, got ${stateEvery}.`);
   const rng = new Rng(cfg.seed);
   assertCheckpointFitsTask(opts.checkpoint, cfg.task);
   const loaded = policyFromCheckpoint(opts.checkpoint, rng.fork());
@@ -130,22 +157,102 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   };
   // Weights after the last complete iteration, the last good ones, and those awaiting the next rollout's
   // verdict (divergence.ts: W_k is good once rollout k+1, which samples it, passes the checks).
-  let latest: WeightSnapshot = await takeSnapshot(-1, actorVars, criticVars);
-  let lastGood = latest;
-  let candidate: WeightSnapshot | null = latest;
-  let itr = 0;
-  opts.onReady?.({ policy, basePolicy, critic, normalizer, currentItr: () => itr });
-  sink({ type: 'start', runId: '', totalIterations: cfg.nTrainItr, envStepsPerIteration: envStepsPerItr });
-
-  let obs = await venv.reset();
-  let firsts = new Uint8Array(cfg.nEnvs).fill(1);
+  let obs: Float32Array;
+  let firsts: Uint8Array;
   let envSteps = 0;
   let completed = 0;
   let pretrainedSuccess = NaN;
   let warningCount = 0;
   let last: Partial<Record<MetricKey, number>> = {};
+  if (resume) {
+    try {
+      ({ obs, firsts } = await applyTrainingState(resume));
+    } catch (err) {
+      await rawEnv.dispose();
+      actorOpt.dispose();
+      criticOpt.dispose();
+      if (basePolicy !== policy) basePolicy.dispose();
+      policy.dispose();
+      critic.dispose();
+      throw err;
+    }
+    envSteps = resume.envSteps;
+    completed = resume.itr;
+    pretrainedSuccess = resume.pretrainedSuccess;
+    warningCount = resume.warningCount;
+    last = { ...resume.last };
+  } else {
+    obs = await venv.reset();
+    firsts = new Uint8Array(cfg.nEnvs).fill(1);
+  }
+  // After a resume the last good weights are the resumed ones (the earlier ones are not saved).
+  let latest: WeightSnapshot = await takeSnapshot(completed - 1, actorVars, criticVars);
+  let lastGood = latest;
+  let candidate: WeightSnapshot | null = latest;
+  let itr = completed;
+  opts.onReady?.({ policy, basePolicy, critic, normalizer, currentItr: () => itr });
+  sink({ type: 'start', runId: '', totalIterations: cfg.nTrainItr, envStepsPerIteration: envStepsPerItr });
+
+  /** Everything the next iteration reads (trainingState.ts); weights = `latest`, the last complete iteration's. */
+  async function captureState(): Promise<TrainingState> {
+    const env = rawEnv.snapshot ? await rawEnv.snapshot() : null;
+    if (!env && !cfg.resetAtIteration) {
+      throw new UserError('This run cannot save its training state: its envs are not reset at each iteration (resetAtIteration off) and this vector env cannot be snapshotted (use the in-process envs).');
+    }
+    return {
+      itr: completed,
+      config: cfg,
+      envSteps,
+      wallS: running(),
+      pretrainedSuccess,
+      warningCount,
+      last: { ...last },
+      rng: rng.getState(),
+      actorSchedSteps: actorSched.stepsTaken,
+      criticSchedSteps: criticSched.stepsTaken,
+      scaler: scaler.getState(),
+      guard: guard.exportState(),
+      actorOpt: await actorOpt.exportState(),
+      criticOpt: await criticOpt.exportState(),
+      actor: latest.actor.map((x) => x.slice()),
+      critic: latest.critic.map((x) => x.slice()),
+      actorNames: varNames(actorVars),
+      criticNames: varNames(criticVars),
+      obs: obs.slice(),
+      firsts: firsts.slice(),
+      env,
+    };
+  }
+
+  async function applyTrainingState(s: TrainingState): Promise<{ obs: Float32Array; firsts: Uint8Array }> {
+    const sizes = (vars: typeof actorVars) => vars.map((v) => v.size).join(',');
+    if (s.actor.length !== actorVars.length || s.critic.length !== criticVars.length || s.actor.map((x) => x.length).join(',') !== sizes(actorVars) || s.critic.map((x) => x.length).join(',') !== sizes(criticVars)) {
+      throw new UserError('The saved training state does not fit this checkpoint (its weights have other shapes); resume from the checkpoint the run started with.');
+    }
+    if (s.actorNames.join() !== varNames(actorVars).join() || s.criticNames.join() !== varNames(criticVars).join()) {
+      throw new UserError('The saved training state names other weights than this checkpoint has; resume from the checkpoint the run started with.');
+    }
+    if (s.obs.length !== cfg.nEnvs * rawEnv.spec.obsDim || s.firsts.length !== cfg.nEnvs) throw new UserError('The saved training state has observations of another shape than this run.');
+    restoreSnapshot({ itr: s.itr - 1, actor: s.actor, critic: s.critic, nonFinite: null }, actorVars, criticVars);
+    actorOpt.importState(s.actorOpt);
+    criticOpt.importState(s.criticOpt);
+    actorSched.fastForward(s.actorSchedSteps);
+    criticSched.fastForward(s.criticSchedSteps);
+    scaler.loadState(s.scaler);
+    guard.importState(s.guard);
+    rng.setState(s.rng);
+    if (s.env && rawEnv.restore) {
+      await rawEnv.restore(s.env);
+    } else if (!cfg.resetAtIteration) {
+      throw new UserError('The saved training state has no env snapshot, which a run that does not reset its envs at each iteration needs.');
+    } else {
+      await venv.reset(); // the envs are reset before the next rollout anyway
+    }
+    return { obs: s.obs.slice(), firsts: s.firsts.slice() };
+  }
+
   try {
-    for (itr = 0; itr < cfg.nTrainItr && !control.stopped; itr++) {
+    for (; itr < cfg.nTrainItr && !control.stopped; itr++) {
       const evalItr = !cfg.forceTrain && itr % cfg.valFreq === 0;
       const tItr = running();
       const pausedBefore = paused();
@@ -274,6 +381,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
           const halt = guard.haltFor(w);
           if (halt) throw halt;
         }
+        if (opts.onState && (completed % stateEvery === 0 || completed === cfg.nTrainItr)) await opts.onState(await captureState());
       } catch (err) {
         if (!(err instanceof StopRequested)) throw err;
         // Stop mid-iteration: drop it, undoing a partial update so the weights match the last point.

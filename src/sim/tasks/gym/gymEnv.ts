@@ -16,7 +16,7 @@ import { InternalError, UserError, assertFinite } from '../../../core/errors';
 import { Rng } from '../../../core/rng';
 import { MjEnv } from '../../mjEnv';
 import type { Mujoco } from '../../mujoco';
-import type { EnvSpec, SimState, StepInfo, StepResult } from '../../types';
+import type { EnvSnapshot, EnvSpec, SimState, StepInfo, StepResult } from '../../types';
 import { gymMjcf } from './mjcf';
 import { GYM_TASK_DEFS, gymControlDt, type GymTaskDef, type GymTaskId } from './tasks';
 
@@ -225,6 +225,41 @@ export class GymEnv extends MjEnv {
     this.assertLive();
     this.syncViews();
     return { qpos: Float64Array.from(this.qpos), qvel: Float64Array.from(this.qvel) };
+  }
+
+  /**
+   * mj_getState(mjSTATE_INTEGRATION) — time, qpos, qvel, act, warm-start accelerations, controls, applied
+   * forces, mocap, userdata and plugin state: everything mj_step reads (MuJoCo docs, "State and control") —
+   * plus the episode's step count and flags.
+   */
+  snapshot(): EnvSnapshot {
+    this.assertLive();
+    const { mj } = this;
+    const sig = mj.mjtState.mjSTATE_INTEGRATION.value;
+    const buf = new mj.DoubleBuffer(mj.mj_stateSize(this.model, sig));
+    try {
+      mj.mj_getState(this.model, this.data, buf, sig);
+      const mjState = Array.from(buf.GetView() as Float64Array);
+      return { task: this.spec.taskId, mjState, steps: this.steps, terminated: this._terminated, started: this.started };
+    } finally {
+      buf.delete();
+    }
+  }
+
+  restore(s: EnvSnapshot): void {
+    this.assertLive();
+    const { mj } = this;
+    const sig = mj.mjtState.mjSTATE_INTEGRATION.value;
+    const n = mj.mj_stateSize(this.model, sig);
+    const mjState = s.mjState;
+    if (s.task !== this.spec.taskId || !Array.isArray(mjState) || mjState.length !== n || typeof s.steps !== 'number') {
+      throw new UserError(`${this.def.title}: the saved env state is not one of this task (${n} MuJoCo state values expected).`);
+    }
+    this.syncViews();
+    mj.mj_setState(this.model, this.data, mjState, sig);
+    this.steps = s.steps;
+    this._terminated = s.terminated === true;
+    this.started = s.started === true;
   }
 
   protected override onDispose(): void {

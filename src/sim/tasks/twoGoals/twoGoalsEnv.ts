@@ -7,7 +7,7 @@
  * Pure TypeScript (no MuJoCo): nothing to free, but dispose() is honoured.
  */
 import type { Rng } from '../../../core/rng';
-import type { Env, EnvSpec, StepResult } from '../../types';
+import type { Env, EnvSnapshot, EnvSpec, StepResult } from '../../types';
 
 export const TWO_GOALS = {
   goals: [
@@ -69,6 +69,20 @@ export class TwoGoalsEnv implements Env {
   trace(out: Float32Array): void {
     out[0] = this.x;
     out[1] = this.y;
+  }
+
+  snapshot(): EnvSnapshot {
+    this.check();
+    return { x: this.x, y: this.y, steps: this.steps };
+  }
+
+  restore(s: EnvSnapshot): void {
+    this.check();
+    const { x, y, steps } = s;
+    if (typeof x !== 'number' || typeof y !== 'number' || typeof steps !== 'number') throw new Error('TwoGoalsEnv.restore: not a two-goals snapshot.');
+    this.x = x;
+    this.y = y;
+    this.steps = steps;
   }
 
   dispose(): void {
