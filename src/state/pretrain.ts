@@ -10,6 +10,7 @@ import { create } from 'zustand';
 import type { Algo } from '../config/finetune';
 import { defaultCheckpointFor } from '../sim/registry';
 import type { PretrainPolicyKind, TrainResponse } from '../workers/protocol';
+import type { TrainingData } from '../data/readers';
 import { listenTrain, trainPort } from './trainPort';
 
 export type { PretrainPolicyKind };
@@ -119,8 +120,12 @@ export function setPretrainForm(patch: Partial<Pick<PretrainState, 'kindChoice' 
 
 let counter = 0;
 
-/** Starts pre-training in the train worker; returns the job id, or null when it cannot start. */
-export function startPretrain(task: string, kind: PretrainPolicyKind, epochs: number, seed: number): string | null {
+/**
+ * Starts pre-training in the train worker; returns the job id, or null when it cannot start.
+ * @param data a dataset read by the data worker (Datasets page, "pre-train on this"): its arrays are
+ *   transferred to the train worker; absent = the task's bundled demos.
+ */
+export function startPretrain(task: string, kind: PretrainPolicyKind, epochs: number, seed: number, data?: TrainingData & { name: string }): string | null {
   const port = trainPort();
   if (!port || isPretrainLive(usePretrain.getState().job)) return null;
   listenTrain('pretrain', onTrainResponse);
@@ -129,7 +134,8 @@ export function startPretrain(task: string, kind: PretrainPolicyKind, epochs: nu
   usePretrain.setState({
     job: { id, task, kind, totalEpochs, status: 'starting', losses: [], epochWallS: [], fraction: 0, message: 'starting', startedAt: performance.now() },
   });
-  port.post({ type: 'start-pretrain', runId: id, task, policy: kind, epochs: totalEpochs, seed });
+  if (data) port.post({ type: 'start-pretrain', runId: id, task, policy: kind, epochs: totalEpochs, seed, data }, [data.states.buffer, data.actions.buffer, data.trajLengths.buffer]);
+  else port.post({ type: 'start-pretrain', runId: id, task, policy: kind, epochs: totalEpochs, seed });
   return id;
 }
 

@@ -14,7 +14,7 @@ function service() {
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-const blob = (name: string) => ({ name, blob: new Blob([fixtureBytes(name)]) });
+const blob = (name: string) => ({ name, blob: new Blob([new Uint8Array(fixtureBytes(name))]) });
 
 describe('data worker service', () => {
   it('reads a dropped file with progress, suggests the task, analyses it, serves episodes and training arrays', async () => {

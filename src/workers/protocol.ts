@@ -8,6 +8,7 @@ import type { TrainEvent } from '../train/events';
 /** Types of the training events the UI shows (defined with the loops and the metric names). */
 export type { EnvPath, MetricKey, Phase, TrainEvent } from '../train/events';
 import type { SceneDesc } from '../sim/sceneDesc';
+import type { TrainingData } from '../data/readers';
 import type { PretrainPolicyKind } from '../sim/registry';
 
 export const PROTOCOL_VERSION = 1;
@@ -89,6 +90,11 @@ export type TrainRequest =
       seed: number;
       /** Default 'builtin:<task>/train' (its normalization.npz is read alongside). */
       dataset?: string;
+      /**
+       * A dataset read by the data worker (a dropped file, Datasets page): normalised arrays and their
+       * statistics (data/readers/analyze.ts prepareTrainingData), transferred; used instead of `dataset`.
+       */
+      data?: TrainingData & { name: string };
       /** Default BC_DEFAULTS.batchSize (128). */
       batchSize?: number;
       /** Cap on gradient steps per epoch (default: a full pass); for tests and smoke runs. */
