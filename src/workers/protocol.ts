@@ -4,6 +4,8 @@
  */
 import type { FinetuneConfig } from '../config/finetune';
 import type { TrainEvent } from '../train/events';
+import type { CheckpointRequest, CheckpointResponse } from './checkpointProtocol';
+export type * from './checkpointProtocol';
 
 /** Types of the training events the UI shows (defined with the loops and the metric names). */
 export type { EnvPath, MetricKey, Phase, TrainEvent } from '../train/events';
@@ -62,6 +64,8 @@ export type PolicyRef = 'pretrained' | 'current';
 export type { PretrainPolicyKind } from '../sim/registry';
 
 export type TrainRequest =
+  /** Checkpoint describe/import/export/evaluate (checkpointProtocol.ts). */
+  | CheckpointRequest
   | { type: 'init'; version: number; backend: BackendName | 'auto' }
   | { type: 'set-backend'; backend: BackendName | 'auto' }
   | {
@@ -140,6 +144,7 @@ export interface InspectResult {
 }
 
 export type TrainResponse =
+  | CheckpointResponse
   | { type: 'ready'; version: number; backend: BackendReport }
   | { type: 'backend'; backend: BackendReport }
   | { type: 'event'; runId: string; event: TrainEvent }

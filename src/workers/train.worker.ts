@@ -7,6 +7,7 @@ import { BackendManager } from './backend';
 import { vendorUrl } from './assetBase';
 import { PROTOCOL_VERSION, type TrainRequest, type TrainResponse } from './protocol';
 import { handleRunMessage } from './trainRuns';
+import { handleCheckpointMessage } from './checkpointJobs';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -33,6 +34,9 @@ scope.onmessage = (e: MessageEvent<TrainRequest>) => {
       return;
     case 'set-backend':
       onBackendMessage(async () => post({ type: 'backend', backend: await manager.select(msg.backend) }));
+      return;
+    case 'checkpoint':
+      void backendOp.then(() => handleCheckpointMessage(msg, post));
       return;
     default:
       void backendOp.then(() => handleRunMessage(msg, post)).catch((err: unknown) =>

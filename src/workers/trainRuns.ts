@@ -32,7 +32,7 @@ import type { InspectResult, TrainRequest, TrainResponse } from './protocol';
 import { keepSessionCheckpoint, loadCheckpoint } from './runAssets';
 
 /** Every TrainRequest except the backend ones, which train.worker.ts handles itself. */
-export type RunRequest = Exclude<TrainRequest, { type: 'init' } | { type: 'set-backend' }>;
+export type RunRequest = Exclude<TrainRequest, { type: 'init' } | { type: 'set-backend' } | { type: 'checkpoint' }>;
 
 export type PostTrain = (res: TrainResponse, transfer?: Transferable[]) => void;
 

@@ -1,0 +1,129 @@
+/**
+ * The train worker's checkpoint jobs (checkpointProtocol.ts): everything that needs tfjs or the engine —
+ * reading any importable file (src/data/checkpoints), exporting, evaluating — runs here, never on the page.
+ * Jobs run one at a time, in order; each answers once with a result or a specific error.
+ */
+import { UserError } from '../core/errors';
+import { encodeCheckpoint, type Checkpoint } from '../policy/checkpoint';
+import { exportCheckpoint, hintsFromActorConfig, importCheckpointFiles, type ImportedCheckpoint } from '../data/checkpoints';
+import { actorConfigFor, getTask, isBuiltin, resolveBuiltin, taskIds, PRETRAIN_POLICY_KINDS } from '../sim/registry';
+import { setMujocoVendorBase } from '../sim/mujoco';
+import { evaluate } from '../train/evaluate';
+import { vendorUrl } from './assetBase';
+import type { CheckpointInfo, CheckpointJob, CheckpointJobResult, CheckpointRequest, CheckpointResponse } from './checkpointProtocol';
+import { loadCheckpoint } from './runAssets';
+
+type Post = (res: CheckpointResponse, transfer?: Transferable[]) => void;
+
+function taskOf(ref: string | null, c: Checkpoint): string | null {
+  if (ref && isBuiltin(ref)) return resolveBuiltin(ref).task;
+  const prov = c.provenance as { task?: unknown; config?: { task?: unknown } };
+  if (typeof prov.task === 'string') return prov.task;
+  if (typeof prov.config?.task === 'string') return prov.config.task;
+  return null;
+}
+
+export function describe(ref: string | null, c: Checkpoint): CheckpointInfo {
+  let params = 0;
+  for (const w of c.weights.values()) params += w.data.length;
+  const info: CheckpointInfo = {
+    kind: c.actorConfig.kind,
+    task: taskOf(ref, c),
+    actorConfig: { ...c.actorConfig },
+    normalization: {
+      obs_min: Array.from(c.normalization.obsMin),
+      obs_max: Array.from(c.normalization.obsMax),
+      action_min: Array.from(c.normalization.actionMin),
+      action_max: Array.from(c.normalization.actionMax),
+    },
+    provenance: c.provenance,
+    params,
+  };
+  if (c.criticConfig) info.criticConfig = { ...c.criticConfig };
+  if (typeof c.provenance.ftDenoisingSteps === 'number') info.ftDenoisingSteps = c.provenance.ftDenoisingSteps;
+  return info;
+}
+
+/**
+ * Imports files. A config-less file (.pt, foreign safetensors) is read again with the default actor of the
+ * registered tasks its shapes fit (activation, Ta, K) when they all agree; with exactly one such task the
+ * checkpoint is tagged with it.
+ */
+function importFiles(files: { name: string; bytes: Uint8Array }[]): ImportedCheckpoint {
+  const first = importCheckpointFiles(files);
+  const c = first.checkpoint.actorConfig;
+  if (first.notes.length === 0 || first.checkpoint.provenance.task !== undefined || !(PRETRAIN_POLICY_KINDS as readonly string[]).includes(c.kind)) return first;
+  const flat = c.horizonSteps * c.actionDim;
+  const fits = taskIds().filter((t) => getTask(t).spec.obsDim === c.obsDim && flat % getTask(t).spec.actDim === 0);
+  const hints = fits.map((t) => hintsFromActorConfig(actorConfigFor(t, c.kind)));
+  if (hints.length === 0 || hints.some((h) => JSON.stringify(h) !== JSON.stringify(hints[0]))) return first;
+  const again = importCheckpointFiles(files, hints[0]);
+  if (fits.length === 1) again.checkpoint.provenance = { ...again.checkpoint.provenance, task: fits[0] };
+  again.notes.push(`The shapes fit ${fits.join(', ')}; that task family's default actor settings were used.`);
+  return again;
+}
+
+function buffer(b: Uint8Array): ArrayBuffer {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
+}
+
+async function run(job: CheckpointJob, requestId: number, post: Post): Promise<{ result: CheckpointJobResult; transfer: Transferable[] }> {
+  switch (job.kind) {
+    case 'describe': {
+      const c = await loadCheckpoint(job.ref);
+      return { result: { kind: 'describe', info: describe(job.ref, c) }, transfer: [] };
+    }
+    case 'import': {
+      const r = importFiles(job.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })));
+      const bytes = buffer(encodeCheckpoint(r.checkpoint));
+      return { result: { kind: 'import', info: describe(null, r.checkpoint), bytes, format: r.format, sourceKey: r.sourceKey, notes: r.notes }, transfer: [bytes] };
+    }
+    case 'export': {
+      const c = await loadCheckpoint(job.ref);
+      const base = job.ref.replace(/^[a-z]+:/, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'policy';
+      const files = (await exportCheckpoint(c, job.format, base)).map((f) => ({ name: f.name, bytes: buffer(f.bytes) }));
+      return { result: { kind: 'export', files }, transfer: files.map((f) => f.bytes) };
+    }
+    case 'bytes': {
+      const c = await loadCheckpoint(job.ref);
+      const bytes = buffer(encodeCheckpoint(c));
+      return { result: { kind: 'bytes', info: describe(job.ref, c), bytes }, transfer: [bytes] };
+    }
+    case 'evaluate': {
+      const c = await loadCheckpoint(job.ref);
+      const task = job.task ?? taskOf(job.ref, c);
+      if (!task) throw new UserError(`${job.ref} does not say which task it was trained on; pick the task to evaluate it on.`);
+      if (!Number.isInteger(job.episodes) || job.episodes < 1 || job.episodes > 1000) throw new UserError(`Episodes must be an integer in [1, 1000]; got ${job.episodes}.`);
+      if (typeof self !== 'undefined' && self.location) setMujocoVendorBase(vendorUrl('mujoco'));
+      const nEnvs = Math.min(job.episodes, 50);
+      const rounds = Math.ceil(job.episodes / nEnvs);
+      post({ type: 'checkpoint-progress', requestId, fraction: 0, message: `evaluating on ${task}` });
+      const summary = await evaluate({
+        task,
+        checkpoint: c,
+        episodes: job.episodes,
+        seed: job.seed,
+        nEnvs,
+        sink: (ev) => {
+          if (ev.type === 'progress') post({ type: 'checkpoint-progress', requestId, fraction: Math.min(1, (ev.itr + ev.fraction) / rounds) });
+        },
+      });
+      return { result: { kind: 'evaluate', summary: { ...summary, ckpt: job.ref } }, transfer: [] };
+    }
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+/** Entry point for train.worker.ts. */
+export function handleCheckpointMessage(msg: CheckpointRequest, post: Post): void {
+  queue = queue.then(async () => {
+    try {
+      const { result, transfer } = await run(msg.job, msg.requestId, post);
+      post({ type: 'checkpoint-result', requestId: msg.requestId, result }, transfer);
+    } catch (e) {
+      const text = e instanceof UserError ? e.message : `Checkpoint job failed: ${(e as Error)?.message ?? String(e)}`;
+      post({ type: 'checkpoint-error', requestId: msg.requestId, message: text });
+    }
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * Checkpoint jobs of the train worker (checkpointJobs.ts), part of TrainRequest/TrainResponse
+ * (protocol.ts): describe a checkpoint (config, normalisation, provenance), import a file into the
+ * workbench's safetensors, export to safetensors / ONNX / TF.js, hand out a checkpoint's bytes (to persist a
+ * session checkpoint), evaluate with progress. Refs: `builtin:…`, `session:…`, `stored:<id>`.
+ */
+export type CheckpointExportFormat = 'safetensors' | 'onnx' | 'tfjs';
+
+export interface TransferFile {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+export type CheckpointJob =
+  | { kind: 'describe'; ref: string }
+  | { kind: 'import'; files: TransferFile[] }
+  | { kind: 'export'; ref: string; format: CheckpointExportFormat }
+  | { kind: 'bytes'; ref: string }
+  | { kind: 'evaluate'; ref: string; task?: string; episodes: number; seed: number };
+
+/** What the Policies page shows about a checkpoint. */
+export interface CheckpointInfo {
+  kind: string;
+  /** The task it was trained for (bundled asset or provenance), or null when the file does not say. */
+  task: string | null;
+  actorConfig: Record<string, unknown>;
+  criticConfig?: Record<string, unknown>;
+  normalization: { obs_min: number[]; obs_max: number[]; action_min: number[]; action_max: number[] };
+  provenance: Record<string, unknown>;
+  params: number;
+  /** K′ of a fine-tuned diffusion actor. */
+  ftDenoisingSteps?: number;
+}
+
+export type CheckpointJobResult =
+  | { kind: 'describe'; info: CheckpointInfo }
+  | { kind: 'import'; info: CheckpointInfo; bytes: ArrayBuffer; format: string; sourceKey: string; notes: string[] }
+  | { kind: 'export'; files: TransferFile[] }
+  | { kind: 'bytes'; info: CheckpointInfo; bytes: ArrayBuffer }
+  | { kind: 'evaluate'; summary: Record<string, number | boolean | string> };
+
+export interface CheckpointRequest {
+  type: 'checkpoint';
+  requestId: number;
+  job: CheckpointJob;
+}
+
+export type CheckpointResponse =
+  | { type: 'checkpoint-progress'; requestId: number; fraction: number; message?: string }
+  | { type: 'checkpoint-result'; requestId: number; result: CheckpointJobResult }
+  | { type: 'checkpoint-error'; requestId: number; message: string };
