@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Makes sure the repo's Python environment for the parity tests exists: `.venv/` (git-ignored) with the
 // packages of requirements-dev.txt from PyPI (mujoco 3.14.0 = the WASM build's engine, Gymnasium with the
-// v4 envs, numpy, pytest). Idempotent: a stamp file in .venv records the requirements and the interpreter
+// v4 envs, numpy, pytest; the bridge package `./bridge` (editable) with websockets, ray and vermin for its
+// tests). Idempotent: a stamp file in .venv records the requirements and the interpreter
 // it was built with; when both match and the packages import, nothing is installed.
 // Needs python3 with the venv module (Debian/Ubuntu: python3-venv). When it is missing and we run as root
 // with apt-get, installs it like ensure-chromium.mjs installs chromium; otherwise says what to do and exits 1.
@@ -77,7 +78,7 @@ function wantedStamp() {
 }
 
 function importsWork() {
-  return probe(venvPython, ['-c', 'import mujoco, gymnasium, numpy, pytest; assert mujoco.__version__ == "3.14.0", mujoco.__version__']).ok;
+  return probe(venvPython, ['-c', 'import mujoco, gymnasium, numpy, pytest, websockets, ray, vermin, dppo_bridge; assert mujoco.__version__ == "3.14.0", mujoco.__version__']).ok;
 }
 
 if (existsSync(venvPython) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === wantedStamp() && importsWork()) {
@@ -91,8 +92,8 @@ if (!existsSync(venvPython) || !probe(venvPython, ['-c', 'import pip']).ok) {
   log(`creating ${venv} with ${python} -m venv`);
   run(python, ['-m', 'venv', venv], `${python} -m venv .venv`);
 }
-log('installing requirements-dev.txt from PyPI (mujoco 3.14.0, gymnasium, numpy, pytest)…');
+log('installing requirements-dev.txt from PyPI (mujoco 3.14.0, gymnasium, numpy, pytest, ./bridge with websockets, ray, vermin)…');
 run(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '-r', requirementsFile], 'pip install -r requirements-dev.txt');
-if (!importsWork()) fail('the packages installed but do not import (mujoco 3.14.0, gymnasium, numpy, pytest expected); delete .venv and run again.');
+if (!importsWork()) fail('the packages installed but do not import (mujoco 3.14.0, gymnasium, numpy, pytest, websockets, ray, vermin, dppo_bridge expected); delete .venv and run again.');
 writeFileSync(stampFile, wantedStamp());
 log(`${venv} ready`);

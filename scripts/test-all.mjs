@@ -34,6 +34,13 @@ const STEPS = [
     ],
   },
   {
+    name: 'bridge (pytest, real processes)',
+    commands: [
+      ['node', ['scripts/ensure-pyenv.mjs']],
+      ['.venv/bin/python', ['-m', 'pytest', 'bridge/tests', '-q']],
+    ],
+  },
+  {
     name: 'e2e (Chromium, built app)',
     commands: [
       ['node', ['scripts/ensure-chromium.mjs']],
