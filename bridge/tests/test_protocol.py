@@ -1,4 +1,4 @@
-"""The frame codec against the shared vectors (docs/bridge-protocol.md §6), and JSON message parsing."""
+"""The frame codec against the shared vectors (docs/bridge-protocol.md §7), and JSON message parsing."""
 import importlib.util
 import json
 import os
