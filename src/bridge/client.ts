@@ -152,9 +152,16 @@ export class BridgeClient {
     ws.onclose = (ev) => this.onClosed(closeText(url, ev.code, ev.reason, true));
     ws.onerror = () => undefined; // the close event that follows says what happened
     const hz = Math.max(10, opts.heartbeatHz ?? 10);
+    const periodMs = 1000 / hz;
     const silenceMs = Math.max(3000, 4 * welcome.limits.heartbeat_timeout_ms);
+    let lastTick = Date.now();
     this.hbTimer = setInterval(() => {
-      if (Date.now() - this.lastAckAt > silenceMs) {
+      const now = Date.now();
+      // A late tick means this thread was busy (a training update blocks a worker for seconds): the
+      // replies wait unread in our own queue, so the silence is ours, not the bridge's.
+      if (now - lastTick > 3 * periodMs) this.lastAckAt = Math.max(this.lastAckAt, now);
+      lastTick = now;
+      if (now - this.lastAckAt > silenceMs) {
         this.fail(`The bridge at ${url} stopped answering (no heartbeat reply for ${Math.round(silenceMs / 1000)} s); the connection was closed.`);
         return;
       }

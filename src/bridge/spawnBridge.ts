@@ -4,9 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const BRIDGE_BIN = join(__dirname, '..', '..', '.venv', 'bin', 'dppo-bridge');
+export const BRIDGE_BIN = fileURLToPath(new URL('../../.venv/bin/dppo-bridge', import.meta.url));
 
 export interface BridgeProcess {
   url: string;

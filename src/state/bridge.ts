@@ -13,7 +13,7 @@ import { BridgeClient, BridgeError, checkBridgeUrl, parseBridgeLine } from '../b
 import type { StatusMsg } from '../bridge/protocol';
 import { UserError } from '../core/errors';
 import { isTaskId } from '../sim/registry';
-import type { EnvSpec } from '../sim/types';
+import type { EnvSpec, VecEnv } from '../sim/types';
 import { configOf, settingsOf, useExperiment, type ExperimentSettings } from './experiment';
 import { selectedCheckpoint } from './pretrain';
 import { isLive, startRun, stopRun, useRuns } from './runs';
@@ -48,8 +48,11 @@ export interface BridgeBenchResult {
   seconds: number;
   /** Env steps per second of the bridge-hosted envs, driven from this page. */
   envStepsPerS: number;
-  /** Mean round trip of one chunk step (ms). */
+  /** Round trip of one chunk step (ms, median over blocks). */
   msPerChunk: number;
+  /** The browser's own sim worker pool on the same driver, in the same run. */
+  poolEnvStepsPerS: number;
+  poolWorkers: number;
 }
 
 export interface BridgeState {
@@ -232,23 +235,29 @@ export async function showSpec(task: string): Promise<void> {
 }
 
 /**
- * Drives bridge-hosted envs from this page with random chunks (like `dppo bench sim`'s driver) for about
- * `seconds` after a short warm-up: the env steps/s a browser tab sees through the WebSocket.
+ * Env steps/s of bridge-hosted envs as this tab sees them, beside the browser's own sim worker pool in the
+ * same run: the `dppo bench sim` driver (random chunks of 4 actions in the spec's bounds, auto-reset in the
+ * VecEnv), alternating 1-s blocks of bridge and pool after a warm-up, medians over the blocks (the machine's
+ * speed drifts). The pool (src/sim/pool/, Web Workers) is loaded on demand, so MuJoCo never enters the page.
  */
-export async function benchBridge(opts: { task: string; nEnvs: number; seconds: number }): Promise<void> {
+export async function benchBridge(opts: { task: string; nEnvs: number; seconds: number; poolWorkers?: number }): Promise<void> {
   const c = client;
   if (!c || useBridge.getState().bench.running) return;
   useBridge.setState({ bench: { running: true, result: null, error: null } });
   let venv: BridgeVecEnv | null = null;
+  let pool: VecEnv | null = null;
   try {
     const actSteps = 4;
-    venv = await BridgeVecEnv.create(c, { taskId: opts.task, nEnvs: opts.nEnvs, actSteps, seed: 0 });
+    const vecOpts = { taskId: opts.task, nEnvs: opts.nEnvs, actSteps, seed: 0 };
+    venv = await BridgeVecEnv.create(c, vecOpts);
+    const [{ createPooledVecEnv, defaultPoolWorkers }, { spawnSimPoolWorker }] = await Promise.all([import('../sim/pool'), import('../workers/simPoolSpawn')]);
+    const workers = opts.poolWorkers ?? defaultPoolWorkers();
+    pool = await createPooledVecEnv(vecOpts, { workers, spawn: spawnSimPoolWorker, mujocoBase: new URL('vendor/mujoco/', location.href).href });
     const { actDim: Da, actLow, actHigh } = venv.spec;
     const actions = new Float32Array(opts.nEnvs * actSteps * Da);
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
-    await venv.reset();
-    const run = async (ms: number) => {
+    const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296;
+    const run = async (env: VecEnv, ms: number) => {
       const t0 = performance.now();
       let chunks = 0;
       while (performance.now() - t0 < ms) {
@@ -256,28 +265,49 @@ export async function benchBridge(opts: { task: string; nEnvs: number; seconds: 
           const d = i % Da;
           actions[i] = actLow[d] + (actHigh[d] - actLow[d]) * rand();
         }
-        await venv!.stepChunk(actions, actSteps);
+        await env.stepChunk(actions, actSteps);
         chunks++;
       }
-      return { chunks, s: (performance.now() - t0) / 1000 };
+      const s = (performance.now() - t0) / 1000;
+      return { rate: (chunks * opts.nEnvs * actSteps) / s, msPerChunk: (s * 1000) / Math.max(1, chunks) };
     };
-    await run(500);
-    const { chunks, s } = await run(opts.seconds * 1000);
+    await venv.reset();
+    await pool.reset();
+    await run(venv, 500);
+    await run(pool, 500);
+    const bridgeRates: number[] = [];
+    const chunkMs: number[] = [];
+    const poolRates: number[] = [];
+    for (let b = 0; b < Math.max(1, Math.round(opts.seconds)); b++) {
+      const r = await run(venv, 1000);
+      bridgeRates.push(r.rate);
+      chunkMs.push(r.msPerChunk);
+      poolRates.push((await run(pool, 1000)).rate);
+    }
     const result: BridgeBenchResult = {
       task: opts.task,
       nEnvs: opts.nEnvs,
       actSteps,
-      seconds: s,
-      envStepsPerS: (chunks * opts.nEnvs * actSteps) / s,
-      msPerChunk: (s * 1000) / Math.max(1, chunks),
+      seconds: bridgeRates.length,
+      envStepsPerS: median(bridgeRates),
+      msPerChunk: median(chunkMs),
+      poolEnvStepsPerS: median(poolRates),
+      poolWorkers: workers,
     };
-    log(`bench: ${Math.round(result.envStepsPerS)} env steps/s (${opts.task}, ${opts.nEnvs} envs, ${result.msPerChunk.toFixed(2)} ms per chunk)`);
+    log(`bench: bridge ${Math.round(result.envStepsPerS)} env steps/s (${result.msPerChunk.toFixed(2)} ms per chunk), browser pool of ${workers} workers ${Math.round(result.poolEnvStepsPerS)} (${opts.task}, ${opts.nEnvs} envs)`);
     useBridge.setState({ bench: { running: false, result, error: null } });
   } catch (err) {
     useBridge.setState({ bench: { running: false, result: null, error: (err as Error).message } });
   } finally {
     await venv?.dispose();
+    await pool?.dispose();
   }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

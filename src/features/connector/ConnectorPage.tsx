@@ -216,14 +216,15 @@ function RunPanel() {
           disabled={s.phase !== 'connected' || s.bench.running || !task}
           onClick={() => void benchBridge({ task, nEnvs: Math.max(1, Math.min(s.info?.maxEnvs ?? 64, Math.floor(Number(envs)) || 16)), seconds: Math.max(1, Math.min(60, Number(secs) || 3)) })}
         >
-          {s.bench.running ? 'Measuring…' : 'Measure env steps/s'}
+          {s.bench.running ? 'Measuring…' : 'Measure env steps/s (bridge vs browser pool)'}
         </Button>
       </div>
       {s.bench.error ? <p className="cn-error">{s.bench.error}</p> : null}
       {s.bench.result ? (
-        <p data-testid="bridge-bench-result" data-steps-per-s={s.bench.result.envStepsPerS.toFixed(0)}>
-          {Math.round(s.bench.result.envStepsPerS).toLocaleString()} env steps/s ({s.bench.result.task}, {s.bench.result.nEnvs} envs × {s.bench.result.actSteps} steps per chunk,{' '}
-          {s.bench.result.msPerChunk.toFixed(2)} ms per chunk round trip)
+        <p data-testid="bridge-bench-result" data-steps-per-s={s.bench.result.envStepsPerS.toFixed(0)} data-pool-steps-per-s={s.bench.result.poolEnvStepsPerS.toFixed(0)} data-pool-workers={s.bench.result.poolWorkers}>
+          bridge: <b>{Math.round(s.bench.result.envStepsPerS).toLocaleString()}</b> env steps/s ({s.bench.result.msPerChunk.toFixed(2)} ms per chunk round trip) · this
+          browser's sim pool ({s.bench.result.poolWorkers} workers): <b>{Math.round(s.bench.result.poolEnvStepsPerS).toLocaleString()}</b> env steps/s — {s.bench.result.task},{' '}
+          {s.bench.result.nEnvs} envs × {s.bench.result.actSteps} steps per chunk, medians of {s.bench.result.seconds} alternating 1-s blocks
         </p>
       ) : null}
     </Panel>
