@@ -28,7 +28,10 @@ class Bridge(object):
         if token is not None:
             cmd += ["--token", token]
         e = dict(os.environ)
-        e["PYTHONPATH"] = BRIDGE_ROOT + os.pathsep + e.get("PYTHONPATH", "")
+        # DPPO_BRIDGE_SERVER_PATH: folders put first on the bridge's path only, e.g. an older websockets
+        # (`pip install --target DIR websockets==12.0`) to run the suite against the legacy server API.
+        extra = os.environ.get("DPPO_BRIDGE_SERVER_PATH")
+        e["PYTHONPATH"] = os.pathsep.join([p for p in [extra, BRIDGE_ROOT, e.get("PYTHONPATH")] if p])
         e["PYTHONUNBUFFERED"] = "1"
         if env:
             e.update(env)
