@@ -15,32 +15,54 @@ from dppo_bridge.protocol import KIND_STEP, SUBPROTOCOL, encode_frame
 N_FRAMES = 10000
 WORKERS = 8
 
-OPS = ["hello", "make", "reset", "close_envs", "heartbeat", "arm", "disarm", "stop", "step", "", "MAKE", None, 3]
+OPS = ["hello", "make", "reset", "close_envs", "heartbeat", "arm", "disarm", "stop", "step", "MAKE", "op"]
+BAD_OPS = ["", None, 3, [], {}]
 VALUES = [0, -1, 1, 2, 4294967296, 2 ** 70, 1.5, -0.0, "", "hopper", "ARM", None, True, [], {}, [1, 2], {"a": 1}, "x" * 300, 1e308]
 
 
+def rand_request(rng):
+    """A JSON object with a string op and random fields: answered (mostly bad_request), never fatal."""
+    msg = {"op": rng.choice(OPS)}
+    for key in rng.sample(["id", "task", "n_envs", "act_steps", "seed", "max_episode_steps", "seq", "t_ms", "confirm", "token", "protocol"], rng.randint(0, 6)):
+        msg[key] = rng.choice(VALUES) if rng.random() < 0.7 else rng.randint(-5, 10)
+    if msg["op"] == "make" and rng.random() < 0.5:
+        msg.update(task="hopper", n_envs=rng.randint(1, 3), act_steps=rng.randint(1, 4), seed=rng.randint(0, 9), id=rng.randint(0, 99))
+    if msg["op"] == "stop":
+        msg["op"] = "heartbeat"  # a stop would cancel our own queued frames, which is fine but noisy
+    if "id" in msg and not (isinstance(msg["id"], int) and not isinstance(msg["id"], bool) and 0 <= msg["id"] < 2 ** 32):
+        del msg["id"]  # a bad id is a fatal bad_frame; rand_json covers those
+    return json.dumps(msg)
+
+
 def rand_json(rng):
+    """Malformed or odd JSON text: most of it closes the connection."""
     kind = rng.random()
-    if kind < 0.8:
-        msg = {"op": rng.choice(OPS)}
+    if kind < 0.4:
+        msg = {"op": rng.choice(OPS + BAD_OPS)}
         for key in rng.sample(["id", "task", "n_envs", "act_steps", "seed", "max_episode_steps", "seq", "t_ms", "confirm", "token", "protocol"], rng.randint(0, 6)):
             msg[key] = rng.choice(VALUES) if rng.random() < 0.7 else rng.randint(-5, 10)
         if msg.get("op") == "make" and rng.random() < 0.5:
             msg.update(task="hopper", n_envs=rng.randint(1, 3), act_steps=rng.randint(1, 4), seed=rng.randint(0, 9), id=rng.randint(0, 99))
         text = json.dumps(msg)
-    elif kind < 0.9:
+    elif kind < 0.8:
         base = json.dumps({"op": "heartbeat", "seq": 1, "t_ms": 2.5, "id": 4})
         b = list(base)
         for _ in range(rng.randint(1, 4)):
             i = rng.randrange(len(b))
             b[i] = chr(rng.randint(0, 0x2FF))
         text = "".join(b)
-    elif kind < 0.95:
+    elif kind < 0.9:
         depth = rng.randint(100, 5000)
         text = "[" * depth + "]" * depth
     else:
         text = "".join(chr(rng.randint(1, 0xD7FF)) for _ in range(rng.randint(0, 64)))
     return text
+
+
+def well_formed_step(rng):
+    """A valid STEP frame for the 2-env, act_steps-2 hopper envs (or before make: a bad_request)."""
+    a = np.random.default_rng(rng.randint(0, 1 << 30)).uniform(-1, 1, (2, rng.randint(2, 4), 3)).astype(np.float32)
+    return encode_frame(KIND_STEP, rng.randint(0, 2 ** 32 - 1), [("actions", a)])
 
 
 def rand_binary(rng, n_envs):
@@ -162,7 +184,10 @@ async def fuzz_worker(host, port, token, rng, n, stats):
         if ws is None:
             ws = await open_client(host, port, token, make=rng.random() < 0.2)
             stats["connections"] += 1
-        frame = rand_json(rng) if rng.random() < 0.6 else rand_binary(rng, 2)
+        # 80% odd but well-formed requests (answered), 20% malformed frames (the connection is closed): every
+        # malformed frame costs a new connection, so this mix keeps 10,000 frames within the time budget.
+        r = rng.random()
+        frame = rand_request(rng) if r < 0.7 else well_formed_step(rng) if r < 0.8 else rand_json(rng) if r < 0.9 else rand_binary(rng, 2)
         beat += 1
         try:
             await ws.send(frame)
