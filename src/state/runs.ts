@@ -3,10 +3,21 @@
  * TrainEvent 'iteration'), the live progress of the active run and the latest iteration's env paths.
  * Runs are persisted to IndexedDB (src/data/runs.ts) as they go; a reload restores them and marks runs that
  * were going as 'interrupted'. Progress events are coalesced to ≤ 10 updates/s so React stays calm.
+ *
+ * Runs persist and resume (issue 10, docs/runs.md): the worker sends the training state every `stateEvery`
+ * iterations ('train-state'); it is stored with the run, and an interrupted or stopped run whose state is
+ * saved can be continued (`continueRun`) from it. A run can be exported as one file and opened in any
+ * browser (`exportRunFile`, `importRunFile`; data/runFile.ts).
  */
 import { create } from 'zustand';
 import type { FinetuneConfig } from '../config/finetune';
-import { openRunsDb, type RunsDb, type RunStatus, type RunWarning, type StoredPoint, type StoredRun } from '../data/runs';
+import { STATE_EVERY_DEFAULT } from '../config/runState';
+import { UserError } from '../core/errors';
+import { checkpointStore, contentId, isStoredRef, storedId, storedRef } from '../data/checkpointStore';
+import { buildRunFile, readRunFile, sha256Hex, type FileHash } from '../data/runFile';
+import { openRunsDb, StorageQuotaError, type RunsDb, type RunStatus, type RunWarning, type StoredPoint, type StoredRun } from '../data/runs';
+import { isBuiltin, resolveBuiltin } from '../sim/registry';
+import { version as APP_VERSION } from '../../package.json';
 import type { EnvPath, Phase, TrainEvent } from '../train/events';
 import type { RunEnvRequest, TrainResponse } from '../workers/protocol';
 import { addSessionCheckpoint, kindForAlgo } from './pretrain';
@@ -16,6 +27,10 @@ export type { RunStatus, RunWarning };
 export type RunPoint = Omit<StoredPoint, 'runId'>;
 export interface Run extends StoredRun {
   points: RunPoint[];
+  /** The last failed save of the training state (storage quota, …); the previous state is still there. */
+  storageError?: string;
+  /** Why this run saves no training state (it cannot be resumed), when so. */
+  stateUnavailable?: string;
 }
 
 export interface RunProgress {
@@ -164,8 +179,181 @@ export function startRun(config: FinetuneConfig, checkpoint: string, preset: str
   });
   persistRun(id);
   prune();
-  port.post({ type: 'start-finetune', runId: id, config, checkpoint: extras.checkpointBytes ?? checkpoint, ...(extras.env ? { env: extras.env.request } : {}) });
+  port.post({
+    type: 'start-finetune', runId: id, config, checkpoint: extras.checkpointBytes ?? checkpoint, stateEvery: STATE_EVERY_DEFAULT,
+    ...(extras.env ? { env: extras.env.request } : {}),
+  });
   return id;
+}
+
+/**
+ * Whether a run can be continued from its saved state: it ended early (interrupted by a reload, or stopped),
+ * its state is saved, and it started from a checkpoint the worker can load again (not a `session:` one,
+ * not uploaded bytes, not bridge-hosted envs).
+ */
+export function canContinue(run: Run): boolean {
+  return (
+    (run.status === 'interrupted' || run.status === 'stopped') &&
+    !!run.savedState &&
+    run.savedState.itr < run.totalIterations &&
+    !run.env &&
+    !run.checkpoint.startsWith('session:')
+  );
+}
+
+/**
+ * Continues a run from its saved training state in the train worker (same run id; the curve goes on). The
+ * points after the saved state (at most stateEvery − 1 iterations) are dropped: the resumed run recomputes
+ * them, equal to what they were (docs/runs.md). Resolves false when it cannot start now.
+ */
+export async function continueRun(id: string): Promise<boolean> {
+  const port = trainPort();
+  const run = useRuns.getState().runs[id];
+  if (!port || !run || !canContinue(run) || Object.values(useRuns.getState().runs).some((r) => isLive(r.status))) return false;
+  const saved = db ? await db.getState(id).catch(() => null) : null;
+  if (!saved) {
+    patchRun(id, { storageError: 'The saved training state could not be read from this browser\'s storage.' });
+    return false;
+  }
+  listenTrain('runs', onTrainResponse);
+  const kept = run.points.filter((p) => p.itr < saved.itr);
+  useRuns.setState((s) => ({
+    runs: { ...s.runs, [id]: { ...s.runs[id], status: 'starting', error: undefined, points: kept } },
+    activeRunId: id,
+    progress: { runId: id, phase: 'idle', itr: saved.itr, fraction: 0, message: `resuming after itr ${saved.itr - 1}`, itrStartedAt: performance.now(), itrMs: [], pausedMs: 0, pausedAt: null },
+    paths: null,
+  }));
+  persistRun(id);
+  if (db) void db.deletePointsFrom(id, saved.itr).catch(() => undefined);
+  const state = saved.state.slice(0);
+  port.post({ type: 'start-finetune', runId: id, config: run.config, checkpoint: run.checkpoint, resume: state, stateEvery: STATE_EVERY_DEFAULT }, [state]);
+  return true;
+}
+
+// ---------------------------------------------------------------- run files
+
+async function fetchBundled(ref: string): Promise<Uint8Array | null> {
+  try {
+    const res = await fetch(new URL(resolveBuiltin(ref).path, document.baseURI).href);
+    if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return null;
+    return new Uint8Array(await res.arrayBuffer());
+  } catch {
+    return null;
+  }
+}
+
+/** The bytes of a checkpoint ref where this page can read them (bundled or stored); null otherwise. */
+async function checkpointBytes(ref: string): Promise<Uint8Array | null> {
+  if (isBuiltin(ref)) return fetchBundled(ref);
+  if (isStoredRef(ref)) {
+    const store = await checkpointStore().catch(() => null);
+    return (await store?.get(storedId(ref)).catch(() => null))?.bytes ?? null;
+  }
+  return null;
+}
+
+/** The dataset a checkpoint was pre-trained on, from its provenance (`dataset` ref, or bundled demos of its task). */
+function datasetRefOf(ckpt: Uint8Array | null): string | null {
+  if (!ckpt) return null;
+  try {
+    const n = Number(new DataView(ckpt.buffer, ckpt.byteOffset, ckpt.byteLength).getBigUint64(0, true));
+    const meta = JSON.parse(new TextDecoder().decode(ckpt.subarray(8, 8 + n))).__metadata__ ?? {};
+    const prov = JSON.parse(meta.provenance ?? '{}') as Record<string, unknown>;
+    if (typeof prov.dataset === 'string') return prov.dataset;
+    if (prov.data === 'builtin' && typeof prov.task === 'string') return `builtin:${prov.task}/train`;
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+/** One zip file of a run (data/runFile.ts): its name and bytes. */
+export async function exportRunFile(id: string): Promise<{ name: string; bytes: Uint8Array }> {
+  const run = useRuns.getState().runs[id];
+  if (!run) throw new UserError(`Run ${id} is not in the run list.`);
+  const saved = db ? await db.getState(id).catch(() => null) : null;
+  const base = await checkpointBytes(run.checkpoint);
+  const baseCheckpoint: FileHash = { ref: run.checkpoint, sha256: base ? await sha256Hex(base) : null };
+  const dsRef = datasetRefOf(base);
+  let dataset: FileHash | null = null;
+  if (dsRef) {
+    const ds = isBuiltin(dsRef) ? await fetchBundled(dsRef) : null;
+    dataset = { ref: dsRef, sha256: ds ? await sha256Hex(ds) : null };
+  }
+  const { points, storageError: _e, stateUnavailable: _u, ...meta } = run;
+  const bytes = await buildRunFile({
+    run: meta,
+    points: points.map((p) => ({ runId: id, ...p })),
+    saved: saved ? { itr: saved.itr, state: saved.state, checkpoint: saved.checkpoint } : null,
+    appVersion: APP_VERSION,
+    baseCheckpoint,
+    dataset,
+  });
+  return { name: `${id}.dppo-run.zip`, bytes };
+}
+
+/**
+ * Opens a run file: checks it whole (data/runFile.ts), stores its policy in the checkpoint store
+ * (`stored:<id>`, ready for the inspector and evaluation), then the run with its points and state in one
+ * transaction, and lists it. A bad file throws a UserError and stores nothing.
+ */
+export async function importRunFile(name: string, bytes: Uint8Array): Promise<{ runId: string; policyRef: string | null }> {
+  await hydrateRuns();
+  const file = await readRunFile(bytes, name);
+  const s = useRuns.getState();
+  let id = file.run.id;
+  for (let k = 2; s.runs[id]; k++) id = `${file.run.id}-${k}`;
+  const { savedState, ...rest } = file.run;
+  const run: Run = {
+    ...rest,
+    id,
+    status: isLive(file.run.status) ? 'interrupted' : file.run.status,
+    colorIndex: nextColor(s.runs),
+    pinned: false,
+    hidden: false,
+    imported: { file: name, at: Date.now(), appVersion: file.provenance.appVersion },
+    points: file.points,
+    ...(file.state && savedState ? { savedState } : {}),
+  };
+  let policyRef: string | null = null;
+  let undoPolicy = async () => undefined as void;
+  if (file.policy) {
+    const store = await checkpointStore();
+    if (store) {
+      const cid = await contentId(file.policy.bytes);
+      const existed = (await store.get(cid).catch(() => null)) !== null;
+      const meta = await store.put(
+        {
+          label: `${run.label} · after itr ${file.policy.itr}`,
+          origin: 'run',
+          task: run.config.task,
+          kind: file.policy.checkpoint.actorConfig.kind,
+          provenance: { runId: id, runFile: name, itr: file.policy.itr, appVersion: file.provenance.appVersion },
+        },
+        file.policy.bytes,
+      );
+      policyRef = storedRef(meta.id);
+      if (!existed) undoPolicy = () => store.delete(meta.id).catch(() => undefined);
+    }
+  }
+  if (db) {
+    const state = file.state && file.policy && savedState
+      ? { runId: id, itr: savedState.itr, savedAt: savedState.savedAt, state: file.state.slice().buffer, checkpoint: file.policy.bytes.slice().buffer }
+      : null;
+    try {
+      await db.importRun(meta(run), file.points.map((p) => ({ runId: id, ...p })), state);
+    } catch (e) {
+      // Nothing half-imported: the policy this import stored goes again.
+      await undoPolicy();
+      throw e instanceof StorageQuotaError ? new UserError(e.message) : e;
+    }
+  }
+  useRuns.setState((st) => {
+    const runs = { ...st.runs, [id]: run };
+    const order = Object.values(runs).sort((a, b) => b.createdAt - a.createdAt).map((r) => r.id);
+    return { runs, order };
+  });
+  return { runId: id, policyRef };
 }
 
 function control(type: 'pause' | 'resume' | 'stop', status: RunStatus): void {
@@ -322,7 +510,44 @@ function onEvent(runId: string, ev: TrainEvent): void {
   }
 }
 
+/** Stores a run's training state; a failed save is shown on the run and keeps the previous state. */
+function onTrainState(r: Extract<TrainResponse, { type: 'train-state' }>): void {
+  const run = useRuns.getState().runs[r.runId];
+  if (!run) return;
+  if (!r.state || !r.checkpoint) {
+    patchRun(r.runId, { stateUnavailable: `This run saves no training state, so it cannot be resumed: ${r.reason ?? 'the worker could not take one'}.` }, false);
+    return;
+  }
+  const savedState = { itr: r.itr, savedAt: Date.now(), bytes: r.state.byteLength + r.checkpoint.byteLength };
+  const state = { runId: r.runId, itr: r.itr, savedAt: savedState.savedAt, state: r.state, checkpoint: r.checkpoint };
+  if (!db) return;
+  const target = db;
+  // States are written in arrival order, so an older one never replaces a newer one.
+  stateWrites = stateWrites.then(async () => {
+    const now = useRuns.getState().runs[r.runId];
+    if (!now) return;
+    const next = { ...now, savedState, storageError: undefined };
+    try {
+      await target.putState(meta(next), state);
+      patchRun(r.runId, { savedState, storageError: undefined }, false);
+    } catch (e) {
+      patchRun(r.runId, { storageError: e instanceof Error ? e.message : String(e) }, false);
+    }
+  });
+}
+
+let stateWrites: Promise<void> = Promise.resolve();
+
+/** Resolves once every training state received so far is written (or failed); for tests. */
+export function stateWritesSettled(): Promise<void> {
+  return stateWrites;
+}
+
 function onTrainResponse(r: TrainResponse): void {
+  if (r.type === 'train-state') {
+    onTrainState(r);
+    return;
+  }
   // Events of jobs that are not fine-tuning runs (pre-training, state/pretrain.ts) are not ours.
   if (r.type === 'event') {
     if (useRuns.getState().runs[r.runId]) onEvent(r.runId, r.event);

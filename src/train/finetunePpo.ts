@@ -22,6 +22,7 @@ import type { Checkpoint } from '../policy/checkpoint';
 import { CriticObs } from '../policy/critic';
 import { AdamW } from '../policy/adamw';
 import { policyFromCheckpoint } from '../policy/index';
+import { cacheOnHost } from '../policy/tfSetup';
 import type { Normalizer } from '../policy/normalizer';
 import type { Critic, Policy } from '../policy/types';
 import { computeGae } from '../rl/gae';
@@ -36,7 +37,7 @@ import { collapseSettingsFrom, DivergenceError, DivergenceGuard, type CollapseSe
 import { alwaysRun, type MetricKey, type RunControl, type TrainEventSink } from './events';
 import { collectRollout, extractPaths } from './rollout';
 import { assertCheckpointFitsTask } from './taskCheck';
-import { computeValuesAndLogProbs, ppoMinibatchStep, type MinibatchStats, type UpdateBatch } from './ppoUpdate';
+import { computeValuesAndLogProbs, ppoMinibatchStepAsync, type MinibatchStats, type UpdateBatch } from './ppoUpdate';
 import { restoreSnapshot, takeSnapshot, type WeightSnapshot } from './weightSnapshot';
 import { configMismatch, type TrainingState } from './trainingState';
 import { UserError } from '../core/errors';
@@ -67,11 +68,18 @@ export interface FinetuneOptions {
   collapse?: Partial<CollapseSettings>;
   /** Continue a run from its saved training state (same checkpoint and config; nTrainItr may differ). */
   resume?: TrainingState;
-  /** Receives the training state after every `stateEvery`-th complete iteration and after the last one. */
-  onState?: (state: TrainingState) => void | Promise<void>;
+  /**
+   * Receives the training state (and the checkpoint of the same weights) after every `stateEvery`-th complete
+   * iteration and after the last one. When the state cannot be saved (envs that keep running across
+   * iterations but cannot be snapshotted, e.g. the worker pool or a bridge) it is called once with state
+   * null and the reason, and the run goes on.
+   */
+  onState?: (saved: SavedState) => void | Promise<void>;
   /** How often `onState` is called, in complete iterations (default 1). */
   stateEvery?: number;
 }
+
+export type SavedState = { state: TrainingState; checkpoint: () => Checkpoint } | { state: null; reason: string };
 
 export interface FinetuneResult {
   summary: Record<string, number | boolean | string>;
@@ -131,6 +139,8 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   const P = policy.ppoStepsPerSample;
   const actorVars = policy.trainableVariables();
   const criticVars = critic.trainableVariables();
+  /** Every weight a checkpoint holds (cacheOnHost before checkpointOf's synchronous reads). */
+  const allWeights = () => [...new Set([...policy.pretrainVariables(), ...actorVars, ...criticVars])];
   const checkpointOf = (itr: number): Checkpoint => ({
     actorConfig: policy.config,
     criticConfig: loaded.critic && opts.checkpoint.criticConfig ? opts.checkpoint.criticConfig : criticConfigFor(policy.config),
@@ -194,11 +204,10 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   sink({ type: 'start', runId: '', totalIterations: cfg.nTrainItr, envStepsPerIteration: envStepsPerItr });
 
   /** Everything the next iteration reads (trainingState.ts); weights = `latest`, the last complete iteration's. */
-  async function captureState(): Promise<TrainingState> {
+  let stateUnavailable = false;
+  async function captureState(): Promise<TrainingState | null> {
     const env = rawEnv.snapshot ? await rawEnv.snapshot() : null;
-    if (!env && !cfg.resetAtIteration) {
-      throw new UserError('This run cannot save its training state: its envs are not reset at each iteration (resetAtIteration off) and this vector env cannot be snapshotted (use the in-process envs).');
-    }
+    if (!env && !cfg.resetAtIteration) return null;
     return {
       itr: completed,
       config: cfg,
@@ -323,7 +332,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
           for (let epoch = 0; epoch < cfg.updateEpochs && !klStop; epoch++) {
             const perm = rng.permutation(items);
             for (let b = 0; b < numBatch; b++) {
-              const stats = ppoMinibatchStep(policy, critic, batch, perm.subarray(b * mb, (b + 1) * mb), cfg, trainActor ? actorOpt : null, criticOpt);
+              const stats = await ppoMinibatchStepAsync(policy, critic, batch, perm.subarray(b * mb, (b + 1) * mb), cfg, trainActor ? actorOpt : null, criticOpt);
               checkStats(stats, itr);
               acc.pg += stats.pgLoss; acc.v += stats.vLoss; acc.kl += stats.approxKl; acc.clipfrac += stats.clipfrac; acc.n++;
               acc.actorGrad += stats.actorGradNorm; acc.criticGrad += stats.criticGradNorm;
@@ -381,7 +390,16 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
           const halt = guard.haltFor(w);
           if (halt) throw halt;
         }
-        if (opts.onState && (completed % stateEvery === 0 || completed === cfg.nTrainItr)) await opts.onState(await captureState());
+        if (opts.onState && !stateUnavailable && (completed % stateEvery === 0 || completed === cfg.nTrainItr)) {
+          const state = await captureState();
+          if (state) {
+            const at = completed - 1;
+            await opts.onState({ state, checkpoint: () => checkpointOf(at) });
+          } else {
+            stateUnavailable = true;
+            await opts.onState({ state: null, reason: 'its envs keep running across iterations (resetAtIteration off) and these envs cannot be snapshotted (only the in-process envs can)' });
+          }
+        }
       } catch (err) {
         if (!(err instanceof StopRequested)) throw err;
         // Stop mid-iteration: drop it, undoing a partial update so the weights match the last point.
@@ -421,6 +439,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
       summary.eval_success_rate = evalEp.successRate;
       summary.wall_s = running();
     }
+    await cacheOnHost(allWeights()); // checkpoint() reads synchronously (unsafe on WebGPU otherwise)
     sink({ type: 'done', summary });
     const good = lastGood;
     return {
@@ -449,6 +468,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
     if (err instanceof DivergenceError) {
       // Keep the last good weights for the caller (CLI --out, the worker's session checkpoint).
       restoreSnapshot(lastGood, actorVars, criticVars);
+      await cacheOnHost(allWeights());
       err.lastGood = { itr: lastGood.itr, checkpoint: checkpointOf(lastGood.itr) };
       err.message += lastGood.itr < 0
         ? ' No iteration passed the checks: the last good weights are the ones the run started from.'

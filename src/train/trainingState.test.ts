@@ -19,7 +19,7 @@ import { twoGoalsDemos } from '../sim/tasks/twoGoals/twoGoalsEnv';
 import type { MetricKey, RunControl, TrainEvent } from './events';
 import { finetunePpo } from './finetunePpo';
 import { pretrainBc, BC_DEFAULTS } from './pretrainBc';
-import { decodeTrainingState, encodeTrainingState, type TrainingState } from './trainingState';
+import { decodeTrainingState, encodeTrainingState } from './trainingState';
 
 const diffusion: DiffusionMlpConfig = {
   kind: 'diffusion-mlp', obsDim: 2, actionDim: 2, condSteps: 1, horizonSteps: 4, actSteps: 4, denoisingSteps: 6,
@@ -58,8 +58,9 @@ async function run(config: FinetuneConfig, checkpoint: Checkpoint, opts: { stopA
     sink,
     control,
     resume: opts.resume ? decodeTrainingState(opts.resume) : undefined,
-    onState: (s: TrainingState) => {
-      trace.states.set(s.itr, encodeTrainingState(s));
+    onState: (saved) => {
+      if (!saved.state) throw new Error(saved.reason);
+      trace.states.set(saved.state.itr, encodeTrainingState(saved.state));
     },
   });
   result.dispose();

@@ -79,6 +79,10 @@ export type TrainRequest =
       checkpoint: string | ArrayBuffer;
       /** Where the envs run: absent = in this worker; a bridge = bridge-hosted envs (src/bridge/). */
       env?: RunEnvRequest;
+      /** Resume from this training state (train/trainingState.ts bytes); the run continues with its iteration `itr`. */
+      resume?: ArrayBuffer;
+      /** Send a 'train-state' every this many complete iterations (config/runState.ts; default 1). */
+      stateEvery?: number;
     }
   /**
    * Behaviour cloning from demos (spec §6.5). Emits 'progress' (phase 'pretrain') and 'pretrain-epoch'
@@ -148,6 +152,12 @@ export type TrainResponse =
   | { type: 'ready'; version: number; backend: BackendReport }
   | { type: 'backend'; backend: BackendReport }
   | { type: 'event'; runId: string; event: TrainEvent }
+  /**
+   * A fine-tuning run's training state after `itr` complete iterations and the checkpoint of the same weights
+   * (safetensors bytes, transferred) — the page stores them (data/runs.ts). state null: this run cannot save
+   * one (`reason`), sent once.
+   */
+  | { type: 'train-state'; runId: string; itr: number; state: ArrayBuffer | null; checkpoint: ArrayBuffer | null; reason?: string }
   | { type: 'inspect-result'; result: InspectResult }
   | { type: 'error'; runId: string | null; requestId?: number; message: string };
 

@@ -24,7 +24,9 @@ import { setMujocoVendorBase } from '../sim/mujoco';
 import { PausableControl } from '../train/control';
 import { DivergenceError } from '../train/divergence';
 import type { TrainEvent } from '../train/events';
-import { finetunePpo, type FinetuneHandles, type FinetuneResult } from '../train/finetunePpo';
+import { finetunePpo, type FinetuneHandles, type FinetuneResult, type SavedState } from '../train/finetunePpo';
+import { decodeTrainingState, encodeTrainingState } from '../train/trainingState';
+import { encodeCheckpoint } from '../policy/checkpoint';
 import { bridgeEnvFactory } from '../bridge/bridgeVecEnv';
 import { vendorUrl } from './assetBase';
 import { runPretrainJob } from './pretrainJob';
@@ -105,11 +107,25 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
       ? bridgeEnvFactory({ url: msg.env.url, token: msg.env.token, clientName: 'dppo-workbench train worker' })
       : undefined;
     if (msg.env) emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: `connecting to the bridge at ${msg.env.url}` });
+    const resume = msg.resume ? decodeTrainingState(new Uint8Array(msg.resume)) : undefined;
+    // Runs persist and resume (docs/runs.md): the state goes to the page, which stores it in IndexedDB.
+    const onState = (saved: SavedState) => {
+      if (!saved.state) {
+        post({ type: 'train-state', runId, itr: -1, state: null, checkpoint: null, reason: saved.reason });
+        return;
+      }
+      const state = encodeTrainingState(saved.state).buffer as ArrayBuffer;
+      const ckpt = encodeCheckpoint(saved.checkpoint()).buffer as ArrayBuffer;
+      post({ type: 'train-state', runId, itr: saved.state.itr, state, checkpoint: ckpt }, [state, ckpt]);
+    };
     mine.result = await finetunePpo({
       config: checked,
       checkpoint,
       sink: emit,
       control: mine.control,
+      resume,
+      onState,
+      stateEvery: msg.stateEvery,
       makeVecEnv,
       onReady: (h) => {
         mine.handles = h;
