@@ -17,6 +17,8 @@ import { benchSpec } from './commands/benchOptions';
 import { cmdInspect, inspectSpec } from './commands/inspect';
 import { cmdTrace, traceSpec } from './commands/trace';
 import { cmdExport, exportSpec } from './commands/export';
+import { cmdExpert, expertSpec } from './commands/expert';
+import { cmdRolloutData, rolloutDataSpec } from './commands/rolloutData';
 
 interface Command {
   run: (p: Parsed, out: Output) => Promise<void>;
@@ -33,6 +35,8 @@ const COMMANDS: Record<string, Command> = {
   bench: { run: cmdBench, spec: benchSpec, help: 'sim|sample|update|finetune [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
   inspect: { run: cmdInspect, spec: inspectSpec, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
   export: { run: cmdExport, spec: exportSpec, help: '--ckpt FILE|builtin:… --format safetensors|onnx|tfjs --out PATH: a checkpoint (safetensors, DPPO .pt, ONNX, TF.js) in another format' },
+  expert: { run: cmdExpert, spec: expertSpec, help: '--task T [--steps N] [--seed S] --out CKPT [--stop-at R] [--workers N] [--set k=v …]: from-scratch Gaussian PPO (the experts behind the Gym datasets)' },
+  'rollout-data': { run: cmdRolloutData, spec: rolloutDataSpec, help: '--ckpt CKPT --episodes N --noise σ --out DIR [--seed S] [--workers N]: noisy rollouts of a one-step policy as DPPO npz (train.npz + normalization.npz)' },
   trace: { run: cmdTrace, spec: traceSpec, help: '--task T --seed S --actions FILE.npy [--episodes N] [--max-episode-steps M] [--state reset|each]: one env under raw actions [T, Da], state and obs per step' },
 };
 

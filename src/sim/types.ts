@@ -6,6 +6,7 @@
  * Legend: n = nEnvs, Ta = chunk length given, Te = actSteps executed, Da = action dim, Do = obs dim,
  * Dt = trace dim of the task's trajectory view, G = number of task tags.
  */
+import type { ExpertConfig } from '../config/expert';
 import type { Algo, FinetuneConfig } from '../config/finetune';
 import type { CriticConfig, DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig } from '../config/model';
 import type { Mujoco } from './mujoco';
@@ -296,6 +297,8 @@ export interface TaskFamily {
   /** Optional: the env rule the native benchmark driver (bench/native_sim.py) reproduces; null if it cannot. */
   native?(taskId: TaskId): NativeRule | null;
   presets: Record<PresetName, PresetFn>;
+  /** Optional: settings of from-scratch Gaussian PPO (`dppo expert`, train/ppoScratch.ts) for a task of the family. */
+  expertPreset?: (taskId: TaskId, seed?: number) => ExpertConfig;
   networks: TaskNetworks;
   trajectory: TrajectoryView | null;
   /** Per-step tags (Avoid: row-3 mode, collided). */

@@ -10,7 +10,7 @@ import type { Env, InspectorDefaults, TaskFamily, TaskId, TaskInfo } from '../..
 import { GymEnv, gymSpec } from './gymEnv';
 import { gymMjcf } from './mjcf';
 import { gymNativeRule } from './native';
-import { gymCritic, gymDiffusionActor, gymGaussianActor, gymGmmActor, gymLaptopPreset, gymReferencePreset } from './presets';
+import { gymCritic, gymDiffusionActor, gymExpertPreset, gymGaussianActor, gymGmmActor, gymLaptopPreset, gymReferencePreset } from './presets';
 import { GYM_TASK_DEFS, GYM_TASKS, gymObsNames, gymRestObs, isGymTaskId, type GymTaskDef, type GymTaskId } from './tasks';
 
 const DESCRIPTIONS: Record<GymTaskId, string> = {
@@ -93,6 +93,7 @@ export const gymFamily: TaskFamily = {
   frameSkip: (taskId) => GYM_TASK_DEFS[gymTask(taskId)].frameSkip,
   native: (taskId) => gymNativeRule(GYM_TASK_DEFS[gymTask(taskId)]),
   presets: { reference: gymReferencePreset, laptop: gymLaptopPreset },
+  expertPreset: gymExpertPreset,
   networks: { 'diffusion-mlp': gymDiffusionActor, 'gaussian-mlp': gymGaussianActor, 'gmm-mlp': gymGmmActor, critic: gymCritic },
   trajectory: {
     kind: 'series',

@@ -3,6 +3,7 @@
  * DPPO's `cfg/gym/finetune/{hopper,walker2d,halfcheetah}-v2/ft_ppo_diffusion_mlp.yaml` (identical for the
  * three tasks apart from the dims).
  */
+import type { ExpertConfig } from '../../../config/expert';
 import { COLLAPSE_PRESET, type Algo, type FinetuneConfig } from '../../../config/finetune';
 import type { CriticConfig, DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig } from '../../../config/model';
 import { GYM_MAX_EPISODE_STEPS, GYM_SUCCESS_THRESHOLD } from './gymEnv';
@@ -145,4 +146,44 @@ export function gymGmmActor(task: GymTaskId | string = 'hopper'): GmmMlpConfig {
 /** Critic V(s): residual [256, 256, 256] Mish (§3.4, §3.6). */
 export function gymCritic(task: GymTaskId | string = 'hopper'): CriticConfig {
   return { obsDim: dims(task).obsDim, condSteps: 1, mlpDims: [256, 256, 256], activation: 'mish', residualStyle: true };
+}
+
+/**
+ * From-scratch Gaussian PPO (`dppo expert`, train/ppoScratch.ts) that trains the "medium" experts behind our
+ * own datasets (docs/datasets-gym.md). The PPO paper's MuJoCo settings (Schulman et al. 2017, Table 3) as
+ * cleanrl's `ppo_continuous_action.py` runs them: 2,048 env steps per iteration (here 16 envs × 128, so
+ * one batched forward serves 16 envs), 10 epochs of minibatch 128 (cleanrl: 64; twice as large halves the
+ * per-step overhead of tfjs, which dominates the update of so small a network), Adam 3e-4 annealed linearly to 0, γ 0.99, λ 0.95, clip 0.2, gradient norm 0.5, per-minibatch
+ * advantage normalisation, running obs normalisation (±10) and return-std reward scaling, [64, 64] tanh
+ * actor and critic, one action per step, learnable std starting at 1 (clamped to [0.01, 1.5]). 1M env steps
+ * is the paper's budget; `--stop-at R` ends the run once the policy is "medium" (about a third to a half of
+ * expert return: D4RL's medium policies were stopped likewise, partway through training).
+ */
+export function gymExpertPreset(task: string, seed = 0): ExpertConfig {
+  return {
+    task,
+    seed,
+    nEnvs: 16,
+    nSteps: 128,
+    totalSteps: 1_000_000,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    batchSize: 128,
+    updateEpochs: 10,
+    actorLr: 3e-4,
+    criticLr: 3e-4,
+    annealLr: true,
+    clipPlossCoef: 0.2,
+    entCoef: 0,
+    maxGradNorm: 0.5,
+    targetKl: 0,
+    normAdv: true,
+    rewardScaleRunning: true,
+    obsNormClip: 10,
+    hiddenSize: 64,
+    stdInit: 1,
+    stdMin: 0.01,
+    stdMax: 1.5,
+    maxEpisodeSteps: GYM_MAX_EPISODE_STEPS,
+  };
 }
