@@ -81,6 +81,12 @@ class GymTask(object):
         self.dt = self.model.opt.timestep * self.frame_skip
         self.qpos0 = self.model.qpos0.copy()
         m = self.model
+        # mj_step(m, d, nstep) (MuJoCo >= 3.1's bindings) runs the frame skip in one call, GIL released.
+        try:
+            mujoco.mj_step(m, mujoco.MjData(m), 1)
+            self.nstep_arg = True
+        except TypeError:
+            self.nstep_arg = False
         if m.nu != self.act_dim or m.nq - self.obs_qpos_start + m.nv != self.obs_dim:
             raise ValueError("%s model has nq %d nv %d nu %d, the spec says obs %d act %d" % (task_id, m.nq, m.nv, m.nu, self.obs_dim, self.act_dim))
 
@@ -154,8 +160,11 @@ class GymEnv(object):
         model = t.model
         x_before = float(d.qpos[0])
         d.ctrl[:] = action
-        for _ in range(t.frame_skip):
-            mj.mj_step(model, d)
+        if t.nstep_arg:
+            mj.mj_step(model, d, t.frame_skip)  # one call, the same frame_skip x mj_step in C
+        else:
+            for _ in range(t.frame_skip):
+                mj.mj_step(model, d)
         qpos = d.qpos.tolist()
         qvel = d.qvel.tolist()
         x_after = qpos[0]
