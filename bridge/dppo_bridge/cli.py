@@ -171,6 +171,7 @@ async def serve(args, backend, token):
     print("Paste into the connector page:")
     print("  URL:   %s" % server.url())
     print("  Token: %s" % token)
+    print("  (or both in one line: %s#token=%s)" % (server.url(), token))
     print("Stop with Ctrl+C.")
     sys.stdout.flush()
     stop = asyncio.Event()
