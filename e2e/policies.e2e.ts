@@ -2,7 +2,8 @@
  * Policies page in real Chromium (issue 10): export a bundled policy as safetensors, ONNX and TF.js
  * (Playwright download events), import each file again through the file input and find it listed with its
  * config; a .pt whose pickle calls os.system is refused with a message naming it and the page stays usable;
- * an imported checkpoint evaluates with a progress bar and is still listed after a reload.
+ * an imported checkpoint evaluates with a progress bar, is still listed after a reload and is offered for
+ * fine-tuning in the Experiments form.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -121,6 +122,11 @@ describe('Policies: export, import, refuse, evaluate, persist', () => {
     await page.reload();
     await openPolicies(page);
     for (const ref of imported) await page.locator(`[data-testid="policy-row"][data-ref="${ref}"]`).waitFor({ timeout: 30_000 });
+    // "fine-tune →" on a stored checkpoint selects it in the Experiments form (the worker reads stored:<id>).
+    await page.locator(`[data-testid="policy-row"][data-ref="${imported[0]}"]`).getByTestId('policy-finetune').click();
+    const select = page.getByTestId('checkpoint');
+    await select.waitFor();
+    assert.equal(await select.inputValue(), imported[0]);
     assert.deepEqual(s.errors.filter((e) => !/Failed to load resource/.test(e)), []);
   });
 });

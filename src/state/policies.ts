@@ -10,7 +10,7 @@ import { create } from 'zustand';
 import { UserError } from '../core/errors';
 import { checkpointStore, storedRef, type StoredCheckpointMeta } from '../data/checkpointStore';
 import type { CheckpointExportFormat, CheckpointInfo, CheckpointJob, CheckpointJobResult, TrainResponse } from '../workers/protocol';
-import { usePretrain, type SessionCheckpoint } from './pretrain';
+import { addSessionCheckpoint, PRETRAIN_KINDS, usePretrain, type SessionCheckpoint } from './pretrain';
 import { bundledCheckpoints } from './taskCatalog';
 import { listenTrain, trainPort } from './trainPort';
 
@@ -79,7 +79,7 @@ export function policyEntries(s: Pick<PoliciesState, 'stored'>, sessions: readon
   const bundled: PolicyEntry[] = bundledCheckpoints().map((c) => ({ ref: c.id, label: c.id.replace(/^builtin:/, ''), origin: 'bundled', task: c.task, kind: c.name }));
   const savedFrom = new Set(s.stored.map((m) => m.provenance.sessionRef).filter((r): r is string => typeof r === 'string'));
   const session: PolicyEntry[] = sessions
-    .filter((c) => !savedFrom.has(c.ref))
+    .filter((c) => !savedFrom.has(c.ref) && !c.ref.startsWith('stored:'))
     .map((c) => ({ ref: c.ref, label: c.label ?? `${c.kind} pre-trained on ${c.task} (${c.epochs} epochs)`, origin: 'session', task: c.task, kind: c.kind }));
   const stored: PolicyEntry[] = s.stored.map((m) => ({
     ref: storedRef(m.id),
@@ -128,6 +128,18 @@ function message(e: unknown): string {
 
 // ---- store ------------------------------------------------------------------------------------------
 
+/**
+ * Offers a stored checkpoint of a pre-trainable kind in the Experiments page's checkpoint selector (it is
+ * fine-tuned from `stored:<id>`, which the train worker reads from IndexedDB).
+ */
+function offer(m: StoredCheckpointMeta): void {
+  if (!m.task || !(PRETRAIN_KINDS as readonly string[]).includes(m.kind ?? '')) return;
+  if (usePretrain.getState().sessionCheckpoints.some((c) => c.ref === storedRef(m.id))) return;
+  const loss = typeof m.provenance.loss === 'number' ? m.provenance.loss : NaN;
+  const epochs = typeof m.provenance.epochs === 'number' ? m.provenance.epochs : 0;
+  addSessionCheckpoint({ ref: storedRef(m.id), task: m.task, kind: m.kind as SessionCheckpoint['kind'], loss, epochs, label: `saved: ${m.label}` });
+}
+
 /** Reads the stored list (and notes whether the browser can persist at all). */
 export async function refreshStored(): Promise<void> {
   try {
@@ -136,7 +148,9 @@ export async function refreshStored(): Promise<void> {
       usePolicies.setState({ persistent: false });
       return;
     }
-    usePolicies.setState({ stored: await store.list(), persistent: true });
+    const stored = await store.list();
+    usePolicies.setState({ stored, persistent: true });
+    stored.forEach(offer);
   } catch (e) {
     usePolicies.setState({ storeError: `Reading stored checkpoints failed: ${message(e)}` });
   }
@@ -158,7 +172,7 @@ const saving = new Set<string>();
 
 /** Saves a session checkpoint into the store (idempotent per ref); its stored copy then replaces it in the list. */
 export async function persistSession(c: SessionCheckpoint): Promise<void> {
-  if (saving.has(c.ref)) return;
+  if (saving.has(c.ref) || c.ref.startsWith('stored:')) return;
   saving.add(c.ref);
   try {
     const store = await checkpointStore();
@@ -231,6 +245,7 @@ export async function importPolicyFiles(files: PickedFile[]): Promise<string | n
       );
       ref = storedRef(meta.id);
       usePolicies.setState((st) => ({ stored: [...st.stored.filter((m) => m.id !== meta.id), meta], info: { ...st.info, [ref]: r.info } }));
+      offer(meta);
     } else {
       throw new UserError('This browser offers no IndexedDB storage here (private mode?), so an imported checkpoint cannot be kept; use a normal window.');
     }
@@ -276,4 +291,11 @@ export async function evaluatePolicy(ref: string, episodes: number, seed: number
   } catch (e) {
     set({ running: false, error: message(e), message: undefined });
   }
+}
+
+// Stored checkpoints are offered for fine-tuning and this tab's pre-trained ones are saved from the start,
+// not only once the Policies page was opened.
+if (typeof indexedDB !== 'undefined') {
+  void refreshStored();
+  watchSessions();
 }

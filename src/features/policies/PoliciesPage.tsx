@@ -20,7 +20,7 @@ import {
   type PickedFile,
   type PolicyEntry,
 } from '../../state/policies';
-import { usePretrain } from '../../state/pretrain';
+import { selectCheckpoint, usePretrain } from '../../state/pretrain';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
 import './policies.css';
@@ -229,6 +229,7 @@ function Row({ entry }: { entry: PolicyEntry }) {
   const info = usePolicies((s) => s.info[entry.ref]);
   const id = entry.ref.startsWith('stored:') ? entry.ref.slice('stored:'.length) : null;
   const algo = entry.kind ? ALGO[entry.kind] : undefined;
+  const task = entry.task ?? info?.task ?? undefined;
   return (
     <>
       <tr data-testid="policy-row" data-ref={entry.ref} data-origin={entry.origin}>
@@ -260,7 +261,11 @@ function Row({ entry }: { entry: PolicyEntry }) {
                 {exporting?.ref === entry.ref && exporting.format === f.format ? '…' : f.label}
               </Button>
             ))}
-            {algo && (entry.task ?? info?.task) ? <a href={routeHref('experiments', `task=${entry.task ?? info?.task}&algo=${algo}`)}>fine-tune →</a> : null}
+            {algo && task ? (
+              <a href={routeHref('experiments', `task=${task}&algo=${algo}`)} onClick={() => entry.origin !== 'bundled' && selectCheckpoint(task, algo, entry.ref)} data-testid="policy-finetune">
+                fine-tune →
+              </a>
+            ) : null}
             {id ? (
               <Button small variant="ghost" onClick={() => void deleteStoredPolicy(id)} data-testid="policy-delete">
                 Delete
