@@ -2,8 +2,8 @@
  * Fuzzing `dppo inspect` (issue: "a corpus of at least 200 mutated, truncated and random files across all
  * formats; each gives a specific error: non-zero exit, one {"error": …} line, no stack trace, ≤ 10 s").
  * Seeds: every dataset fixture (D4RL, robomimic, Minari HDF5; LeRobot parquet snappy + gzip; DPPO train.npz and
- * normalization.npz) and checkpoints (a bundled safetensors, a PyTorch-style zip with data.pkl, ONNX-like
- * protobuf, a TF.js model.json). Mutations: truncation, byte flips in the header region and anywhere, zeroed
+ * normalization.npz) and checkpoints (a bundled safetensors, the importer's ONNX export of a bundled policy, a
+ * PyTorch-style zip with data.pkl, ONNX-like protobuf, a TF.js model.json). Mutations: truncation, byte flips in the header region and anywhere, zeroed
  * windows, inserted chunks, a valid magic followed by noise, pure noise. A mutation that only touches data
  * values can leave a valid file: then exit 0 with a summary is right, and such files do not count toward
  * the 200. All files run in a few node processes (tests/fuzz/runInspect.mjs), each file under a watchdog.
@@ -16,16 +16,21 @@ import { fileURLToPath } from 'node:url';
 import { zipSync, strToU8 } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng';
+import { decodeCheckpoint } from '../policy/checkpoint';
+import { exportCheckpoint } from './checkpoints';
 import { fixtureBytes } from './readers/testing/fixtures';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RUNNER = join(ROOT, 'tests/fuzz/runInspect.mjs');
 const PER_FILE_MS = 10_000;
 
-function seeds(): { name: string; bytes: Uint8Array }[] {
+async function seeds(): Promise<{ name: string; bytes: Uint8Array }[]> {
   const fx = ['d4rl_hopper.hdf5', 'd4rl_old.hdf5', 'robomimic_lowdim.hdf5', 'minari_main_data.hdf5', 'lerobot_file-000.parquet', 'lerobot_gzip.parquet', 'dppo_train.npz', 'dppo_normalization.npz'];
   const out = fx.map((name) => ({ name, bytes: fixtureBytes(name) }));
   out.push({ name: 'gaussian.safetensors', bytes: new Uint8Array(readFileSync(join(ROOT, 'public/checkpoints/avoid-m1/gaussian-mlp.safetensors'))) });
+  // The checkpoint importer's own ONNX export of a bundled diffusion policy (src/data/checkpoints).
+  const diffusion = decodeCheckpoint(new Uint8Array(readFileSync(join(ROOT, 'public/checkpoints/avoid-m1/diffusion-mlp.safetensors'))));
+  for (const f of await exportCheckpoint(diffusion, 'onnx')) out.push({ name: f.name, bytes: f.bytes });
   // PyTorch's zip layout (torch.save): <name>/data.pkl (pickle protocol 2), <name>/data/0 (storage), <name>/version.
   const pkl = new Uint8Array([0x80, 0x02, 0x7d, 0x71, 0x00, 0x58, 0x05, 0x00, 0x00, 0x00, 0x65, 0x70, 0x6f, 0x63, 0x68, 0x71, 0x01, 0x4b, 0x0a, 0x73, 0x2e]);
   out.push({ name: 'state.pt', bytes: zipSync({ 'archive/data.pkl': [pkl, { level: 0 }], 'archive/data/0': [new Uint8Array(64), { level: 0 }], 'archive/version': [strToU8('3\n'), { level: 0 }] }) });
@@ -135,7 +140,7 @@ describe('dppo inspect on a fuzzed corpus', () => {
   it('≥ 200 damaged files across all formats each give one specific {"error"} line, exit 1, no stack, ≤ 10 s', async () => {
     const rng = new Rng(20261201);
     const files: { path: string; what: string }[] = [];
-    const all = seeds();
+    const all = await seeds();
     all.forEach((s, si) => {
       for (let k = 0; k < 21; k++) {
         const [mname, m] = MUTATIONS[k % MUTATIONS.length];

@@ -3,13 +3,14 @@
  * (src/data/readers/detect.ts), never by file name.
  *   datasets:    format, episodes, steps, obs_dim, act_dim, lengths {min, median, mean, max}, the suggested
  *                task (task registry) and the key mapping used;
- *   checkpoints: format, params, obs_dim, act_dim, horizon and the source key (inspectCheckpoint below).
+ *   checkpoints: format, params, obs_dim, act_dim, horizon and the source key (src/data/checkpoints
+ *                inspectCheckpointBytes: safetensors, DPPO .pt, ONNX, TF.js).
  * Any bad file is a UserError: one {"error": …} line, exit 1, no stack trace.
  */
 import { UserError } from '../../core/errors';
 import { bundledDatasets, datasetObsKeyOrder, isBuiltin, resolveBuiltin, suggestTasksForDataset } from '../../sim/registry';
-import { decodeCheckpoint } from '../../policy/checkpoint';
-import { readDataset, sniffFile, sourceFromBytes, summarizeRead, type CheckpointContainer, type ReadResult } from '../../data/readers';
+import { inspectCheckpointBytes, sniffCheckpointFormat } from '../../data/checkpoints';
+import { readDataset, sniffFile, sourceFromBytes, summarizeRead, type ReadResult } from '../../data/readers';
 import type { CommandSpec, Parsed } from '../args';
 import { readAsset, readInputFile } from '../assets';
 import type { Output } from '../output';
@@ -27,9 +28,9 @@ export async function cmdInspect(p: Parsed, out: Output): Promise<void> {
   if (!ref) throw new UserError('inspect needs a file: a dataset (HDF5, parquet, .npz) or a checkpoint.');
   const bytes = isBuiltin(ref) ? readAsset(ref) : readInputFile(ref, 'inspect', null);
   const src = sourceFromBytes(bytes, ref);
-  const sniffed = await sniffFile(src);
-  if (sniffed.kind === 'checkpoint') {
-    out.summary({ file: ref, kind: 'checkpoint', bytes: bytes.length, ...inspectCheckpoint(bytes, ref, sniffed.container) });
+  // Checkpoints first (the importer's own sniffing: safetensors, .pt zip/pickle, ONNX, TF.js JSON), then datasets.
+  if (sniffCheckpointFormat(bytes) !== null || (await sniffFile(src)).kind === 'checkpoint') {
+    out.summary({ file: ref, kind: 'checkpoint', bytes: bytes.length, ...inspectCheckpoint(bytes, ref) });
     return;
   }
   let normRef = p.opts.get('normalization');
@@ -60,30 +61,12 @@ export function datasetSummary(r: ReadResult): Record<string, unknown> {
   };
 }
 
-/**
- * The checkpoint half. The checkpoint importer (src/data/checkpoints: safetensors with DPPO key names, .pt,
- * ONNX, TF.js) replaces this body with its inspectCheckpointBytes once it lands; until then our own
- * safetensors (policy/checkpoint.ts) are described and the other containers are named.
- */
-function inspectCheckpoint(bytes: Uint8Array, ref: string, container: CheckpointContainer): Record<string, unknown> {
-  if (container !== 'safetensors') {
-    throw new UserError(`${ref} is a checkpoint (${container}); this build's inspect reads the workbench's safetensors checkpoints only.`);
+/** The checkpoint half: the checkpoint importer's summary (format, params, dims, horizon, source key). */
+function inspectCheckpoint(bytes: Uint8Array, ref: string): Record<string, unknown> {
+  try {
+    return { ...inspectCheckpointBytes(bytes) };
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${ref}: ${e.message}`);
+    throw e;
   }
-  const ckpt = decodeCheckpoint(bytes);
-  let params = 0;
-  for (const w of ckpt.weights.values()) params += w.data.length;
-  const c = ckpt.actorConfig;
-  return {
-    format: 'safetensors',
-    params,
-    obs_dim: c.obsDim,
-    act_dim: c.actionDim,
-    horizon: c.horizonSteps,
-    source_key: 'actor',
-    policy: c.kind,
-    critic: !!ckpt.criticConfig,
-    tensors: ckpt.weights.size,
-    normalization: ckpt.normalization,
-    provenance: ckpt.provenance,
-  };
 }
