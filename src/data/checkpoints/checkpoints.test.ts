@@ -8,12 +8,12 @@ import * as ort from 'onnxruntime-web';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DiffusionMlpConfig } from '../../config/model';
+import type { ActorConfig, DiffusionMlpConfig } from '../../config/model';
 import { UserError } from '../../core/errors';
 import { Rng } from '../../core/rng';
 import type { Checkpoint } from '../../policy/checkpoint';
 import { DiffusionMlpPolicy } from '../../policy/diffusion';
-import { policyFromCheckpoint } from '../../policy/index';
+import { buildPolicy, policyFromCheckpoint } from '../../policy/index';
 import type { DiffusionMlpNet } from '../../policy/mlpDenoiser';
 import { initTf, tf } from '../../policy/tfSetup';
 import { exportCheckpoint, importCheckpointBytes, importCheckpointFiles, inspectCheckpointBytes, sniffCheckpointFormat } from './index';
@@ -191,6 +191,18 @@ describe('config inference from DPPO shapes (spec §3.6)', () => {
     expect(() => inferActorConfig(w, { obsDim: 10 })).toThrow(/11 observation values, but the task's observation has 10/);
   });
 
+  it.each([
+    ['Unet1D', { kind: 'diffusion-unet', obsDim: 3, actionDim: 2, condSteps: 1, horizonSteps: 4, actSteps: 4, denoisingSteps: 20, denoisedClipValue: 1, diffusionStepEmbedDim: 8, dim: 8, dimMults: [1, 2], kernelSize: 5, nGroups: 4, groupNormEps: 1e-5, condPredictScale: true }],
+    ['Gaussian MLP', { kind: 'gaussian-mlp', obsDim: 3, actionDim: 2, condSteps: 1, horizonSteps: 4, actSteps: 4, mlpDims: [8, 8, 8], activation: 'mish', residualStyle: true, stdMin: 0.05, stdMax: 0.5, stdInit: 0.1 }],
+    ['GMM MLP', { kind: 'gmm-mlp', obsDim: 3, actionDim: 2, condSteps: 1, horizonSteps: 4, actSteps: 4, numModes: 3, mlpDims: [8, 8, 8], activation: 'mish', residualStyle: true, stdMin: 0.05, stdMax: 0.5, stdInit: 0.1 }],
+  ] as [string, ActorConfig][])('%s: the config comes back from the shapes (+ the hints shapes cannot give)', (_n, cfg) => {
+    const p = buildPolicy(cfg, new Rng(1));
+    const w = p.namedWeights();
+    p.dispose();
+    const hints = cfg.kind === 'diffusion-unet' ? { horizonSteps: 4, nGroups: 4, groupNormEps: 1e-5, denoisingSteps: 20 } : { activation: 'mish' as const };
+    expect(inferActorConfig(w, hints).config).toEqual(cfg);
+  });
+
   it('weights without a DPPO actor are refused by name', () => {
     expect(() => inferActorConfig(new Map([['encoder.weight', { shape: [2, 2], data: new Float32Array(4) }]]))).toThrow(/No DPPO actor found.*encoder\.weight/);
   });
@@ -347,5 +359,38 @@ describe('PyTorch .pt import (restricted unpickler)', () => {
     expect(() => importCheckpointBytes(zipSync({ 'states.npy': new Uint8Array(10) }), 'train.npz')).toThrow(/zip archive without data\.pkl/);
     expect(() => importCheckpointBytes(Uint8Array.of(0x80, 2, 0x7d, 0x2e), 'old.pt')).toThrow(/legacy/);
     expect(() => importCheckpointFiles([{ name: 'model.json', bytes: strToU8('{"modelTopology":{},"weightsManifest":[{"paths":["w.bin"],"weights":[]}]}') }])).toThrow(/w\.bin/);
+  });
+});
+
+describe('malformed files: a specific UserError, never a crash or a hang', () => {
+  it('300 mutated, truncated and random variants of each format', async () => {
+    const { ckpt } = makeCheckpoint({ ...AVOID, mlpDims: [16, 16, 16] }, 9);
+    const [st] = await exportCheckpoint(ckpt, 'safetensors');
+    const [onnx] = await exportCheckpoint(ckpt, 'onnx');
+    const tfjs = await exportCheckpoint(ckpt, 'tfjs');
+    const pt = torchZip(ckpt.weights);
+    const r = new Rng(123);
+    const t0 = performance.now();
+    let refused = 0;
+    for (const [name, base] of [['st', st.bytes], ['onnx', onnx.bytes], ['pt', pt], ['json', tfjs[0].bytes]] as const) {
+      for (let i = 0; i < 75; i++) {
+        let b: Uint8Array;
+        const mode = i % 3;
+        if (mode === 0) b = base.slice(0, Math.floor(r.uniform() * base.length));
+        else if (mode === 1) {
+          b = base.slice();
+          for (let k = 0; k < 1 + Math.floor(r.uniform() * 8); k++) b[Math.floor(r.uniform() * Math.min(b.length, 400))] = Math.floor(r.uniform() * 256);
+        } else b = Uint8Array.from({ length: 1 + Math.floor(r.uniform() * 300) }, () => Math.floor(r.uniform() * 256));
+        const files = name === 'json' ? [{ name: 'model.json', bytes: b }, tfjs[1]] : [{ name: `${name}-${i}`, bytes: b }];
+        try {
+          importCheckpointFiles(files);
+        } catch (e) {
+          expect(e).toBeInstanceOf(UserError);
+          refused++;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(150);
+    expect(performance.now() - t0).toBeLessThan(60_000);
   });
 });

@@ -206,6 +206,18 @@ function importTfjs(files: NamedFile[], hints: ConfigHints): ImportedCheckpoint 
  * specific message for anything else.
  */
 export function importCheckpointFiles(files: NamedFile[], hints: ConfigHints = {}): ImportedCheckpoint {
+  try {
+    return importUnguarded(files, hints);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    // A malformed file can still trip a check we did not write (a bad shape type, an absurd length):
+    // report it as the file's fault, naming it, rather than as a crash.
+    const names = files.map((f) => f.name).join(' + ');
+    throw new UserError(`${names} could not be read as a checkpoint: it is malformed (${(e as Error)?.message ?? String(e)}).`);
+  }
+}
+
+function importUnguarded(files: NamedFile[], hints: ConfigHints): ImportedCheckpoint {
   if (files.length === 0) throw new UserError('No file given.');
   const kinds = files.map((f) => sniffCheckpointFormat(f.bytes));
   if (kinds.includes('tfjs')) return importTfjs(files, hints);

@@ -195,7 +195,9 @@ function inferUnet(w: NamedWeights, p: string, hints: ConfigHints, notes: string
 function stdBounds(w: NamedWeights, p: string, notes: string[]): { stdMin: number; stdMax: number } {
   const lo = w.get(`${p}logvar_min`)?.data[0];
   const hi = w.get(`${p}logvar_max`)?.data[0];
-  if (lo !== undefined && hi !== undefined) return { stdMin: Math.sqrt(Math.exp(lo)), stdMax: Math.sqrt(Math.exp(hi)) };
+  // Stored as float32 log-variances: round back to 6 significant digits (0.05, not 0.0499999983).
+  const std = (lv: number) => Number(Math.sqrt(Math.exp(lv)).toPrecision(6));
+  if (lo !== undefined && hi !== undefined) return { stdMin: std(lo), stdMax: std(hi) };
   notes.push('Std bounds [0.01, 0.2] assumed (no logvar_min/logvar_max in the weights).');
   return { stdMin: 0.01, stdMax: 0.2 };
 }

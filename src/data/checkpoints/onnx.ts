@@ -253,6 +253,7 @@ export function readOnnx(bytes: Uint8Array): { tensors: NamedWeights; metadata: 
     if (type !== FLOAT) continue;
     const n = dims.reduce((a, b) => a * b, 1);
     const raw = t.find((x) => x.field === 9)?.bytes;
+    if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0) || n > bytes.length) throw new UserError(`ONNX initializer "${name}" has shape [${dims.join(', ')}], larger than the file.`);
     const data = new Float32Array(n);
     if (raw) {
       if (raw.length !== 4 * n) throw new UserError(`ONNX initializer "${name}" holds ${raw.length} bytes for shape [${dims.join(', ')}].`);

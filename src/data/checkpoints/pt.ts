@@ -108,6 +108,8 @@ function storageValues(s: StorageRef, raw: Uint8Array): Float32Array {
 /** Copies a (possibly strided) view out of its storage into a contiguous row-major array. */
 function materialize(t: TensorRef, values: Float32Array): Float32Array {
   const n = t.shape.reduce((a, b) => a * b, 1);
+  // State dicts hold no expanded (stride-0) views; a tensor with more elements than its storage is corrupt.
+  if (n > t.storage.numel) throw new UserError(`This .pt file holds a tensor [${t.shape.join(', ')}] with more elements than its storage "${t.storage.key}" (${t.storage.numel}).`);
   const out = new Float32Array(n);
   if (n === 0) return out;
   const nd = t.shape.length;
