@@ -3,8 +3,8 @@
  * tests/fixtures/make_datasets.py) dropped on the Datasets page (a drop event whose DataTransfer is built in
  * the page from the bytes) is read in the data worker and shown in the inspector; it is still listed after a
  * reload (IndexedDB); "pre-train on this" runs BC with a progress bar and a live loss; damaged files (a
- * truncated HDF5, random bytes, a parquet with a missing frame) show a specific error and the page stays
- * usable.
+ * truncated HDF5, random bytes, a parquet with a missing frame, a truncated npz, a lone normalization.npz) show a
+ * specific error and the page stays usable; the pre-trained policy is listed on the Policies page.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -77,6 +77,11 @@ describe('Datasets page', () => {
     assert.equal(await progress.getAttribute('data-epochs'), '3');
     assert.equal(await page.getByTestId('dataset-pretrain-loss').getAttribute('data-points'), '3');
     assert.match(await page.getByTestId('dataset-pretrain-result').innerText(), /session:/);
+    // The pre-trained policy is listed on the Policies page.
+    await page.evaluate("location.hash = '#/policies'");
+    await page.locator('[data-testid="policy-row"]', { hasText: 'hopper' }).filter({ hasText: 'gaussian-mlp' }).first().waitFor({ timeout: 30_000 });
+    await page.evaluate("location.hash = '#/datasets'");
+    await page.getByTestId('dataset-inspector').waitFor();
     assert.deepEqual(s.errors, []);
   });
 
@@ -87,6 +92,8 @@ describe('Datasets page', () => {
       { name: 'cut.hdf5', bytes: hdf5.bytes.slice(0, 20_000), want: /cut\.hdf5 could not be opened as HDF5 \(damaged or truncated\): truncated file: eof = 20000/ },
       { name: 'noise.bin', bytes: Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) % 251), want: /noise\.bin is not a format we read \(first bytes/ },
       { ...fixture('lerobot_gap.parquet'), want: /episode_index 2: frame_index 4 is missing/ },
+      { name: 'train.npz', bytes: fixture('dppo_train.npz').bytes.slice(0, 700), want: /train\.npz starts like a zip archive but its directory is damaged/ },
+      { ...fixture('dppo_normalization.npz'), want: /normalization\.npz.*goes with a train\.npz/ },
     ];
     for (const c of cases) {
       await drop(page, [{ name: c.name, bytes: c.bytes }]);

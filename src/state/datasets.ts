@@ -93,6 +93,11 @@ async function runRead(name: string, start: (onProgress: (p: ReadProgress) => vo
   } catch (e) {
     if (useDatasets.getState().loading?.reqId === reqId) {
       const cancelled = e instanceof DataClientError && e.cancelled;
+      // A WASM abort leaves libhdf5 unusable in that worker: the next read gets a fresh one.
+      if (/HDF5 (library|reader) stopped/.test(messageOf(e))) {
+        client?.dispose();
+        client = null;
+      }
       useDatasets.setState({ loading: null, error: cancelled ? null : messageOf(e) });
     }
     return null;
