@@ -7,7 +7,7 @@ import { useApp } from '../../state/app';
 import { configOf, formValidity, loadSettings, settingsOf, settingsOfRun, useExperiment } from '../../state/experiment';
 import { requestClouds } from '../../state/inspector';
 import { isPretrainLive, selectCheckpoint, selectedCheckpoint, usePretrain } from '../../state/pretrain';
-import { isLive, pauseRun, resumeRun, startRun, stopRun, timeEstimate, useRuns, type Run, type RunProgress } from '../../state/runs';
+import { canContinue, continueRun, isLive, pauseRun, resumeRun, startRun, stopRun, timeEstimate, useRuns, type Run, type RunProgress } from '../../state/runs';
 import { Button } from '../../ui/Button';
 import { Kbd } from '../../ui/Kbd';
 import { StatusDot, type Status } from '../../ui/StatusDot';
@@ -114,13 +114,39 @@ export function RunProgressView({ run, progress, onDismiss }: { run: Run; progre
       ) : null}
       {run.status === 'error' && run.lastGood ? <LastGoodActions run={run} lastGood={run.lastGood} /> : null}
       {run.status === 'interrupted' ? <InterruptedNote run={run} onDismiss={onDismiss} /> : null}
+      {run.status === 'stopped' && canContinue(run) ? (
+        <div className="xp-buttons">
+          <ContinueButton run={run} />
+        </div>
+      ) : null}
+      {run.storageError ? (
+        <p className="xp-error" role="alert" data-testid="run-storage-error-note">
+          {run.storageError}
+        </p>
+      ) : null}
+      {run.stateUnavailable ? <p className="hint">{run.stateUnavailable}</p> : null}
     </div>
   );
 }
 
+/** Continues a run from its saved training state (state/runs.ts continueRun; docs/runs.md). */
+function ContinueButton({ run }: { run: Run }) {
+  const workerReady = useApp((s) => s.backend.report !== null);
+  const pretraining = usePretrain((s) => isPretrainLive(s.job));
+  const busy = useRuns((s) => Object.values(s.runs).some((r) => isLive(r.status)));
+  const why = !workerReady ? 'the training worker is starting' : pretraining ? 'pre-training is going' : busy ? 'another run is going' : null;
+  const itr = run.savedState ? run.savedState.itr - 1 : -1;
+  return (
+    <Button small variant="primary" onClick={() => void continueRun(run.id)} disabled={why !== null} data-testid="run-resume-saved" title={why ? `Not now: ${why}` : `Continue from the training state saved after itr ${itr}; the curve goes on`}>
+      Resume from itr {itr + 1}
+    </Button>
+  );
+}
+
 /**
- * A run that was going when the page was reloaded or closed: its worker (and so its weights) went with the
- * page; the completed iterations were saved as they came. It cannot be resumed, only started again.
+ * A run that was going when the page was reloaded or closed: its worker went with the page; the completed
+ * iterations were saved as they came, and so was its training state (every stateEvery iterations), from
+ * which it can be resumed. Without a saved state it can only be started again.
  */
 function InterruptedNote({ run, onDismiss }: { run: Run; onDismiss?: () => void }) {
   const workerReady = useApp((s) => s.backend.report !== null);
@@ -138,10 +164,13 @@ function InterruptedNote({ run, onDismiss }: { run: Run; onDismiss?: () => void 
     <div className="hint xp-interrupted" data-testid="run-interrupted" data-iterations={done}>
       <p>
         Interrupted: the page was reloaded or closed while this run was going, so the training worker running it was lost (with its
-        weights). {done === 0 ? 'No iteration had completed.' : `${done} of ${run.totalIterations} iterations completed (the last complete one is itr ${done - 1}); their curves are kept.`}{' '}
-        A run cannot be resumed; start it again with the same config.
+        in-memory weights). {done === 0 ? 'No iteration had completed.' : `${done} of ${run.totalIterations} iterations completed (the last complete one is itr ${done - 1}); their curves are kept.`}{' '}
+        {canContinue(run)
+          ? `Its training state after itr ${run.savedState!.itr - 1} is saved: Resume continues from there exactly as the run would have gone on.`
+          : 'It saved no training state it can resume from; start it again with the same config.'}
       </p>
       <div className="xp-buttons">
+        {canContinue(run) ? <ContinueButton run={run} /> : null}
         <Button small onClick={again} disabled={why !== null} data-testid="run-restart" title={why ? `Not now: ${why}` : `Load ${run.label} into the form and start it from the beginning`}>
           Start again with this config
         </Button>
