@@ -25,11 +25,17 @@ export function ensureFixtures(): string {
   const stamp = join(FIXTURE_DIR, 'STAMP');
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== scriptVersion()) {
     const py = join(ROOT, '.venv/bin/python');
-    if (!existsSync(py)) {
+    const ensurePyenv = () => {
       const r = spawnSync('node', [join(ROOT, 'scripts/ensure-pyenv.mjs')], { stdio: 'inherit' });
       if (r.status !== 0) throw new Error('could not create .venv for the dataset fixtures (node scripts/ensure-pyenv.mjs)');
+    };
+    if (!existsSync(py)) ensurePyenv();
+    let r = spawnSync(py, [SCRIPT, FIXTURE_DIR], { encoding: 'utf8' });
+    if (r.status !== 0 && /ModuleNotFoundError/.test(r.stderr ?? '')) {
+      // An older .venv without h5py/pyarrow: bring it up to requirements-dev.txt and try again.
+      ensurePyenv();
+      r = spawnSync(py, [SCRIPT, FIXTURE_DIR], { encoding: 'utf8' });
     }
-    const r = spawnSync(py, [SCRIPT, FIXTURE_DIR], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`tests/fixtures/make_datasets.py failed: ${r.stderr || r.stdout}`);
   }
   ensured = true;
