@@ -6,7 +6,8 @@
  * - the tab's own env steps/s through the bridge (printed for docs/benchmarks.md, "Bridge");
  * - "Run on bridge": a short Hopper fine-tuning run on bridge-hosted envs gets points on its curve
  *   (Experiments page), and the run record names the bridge;
- * - STOP (Esc) stops the run; a killed bridge shows the lost connection at the connection field.
+ * - STOP (Esc) stops the run; a bridge killed mid-run ends that run with a message about the lost connection
+ *   (its whole iterations kept) and shows it at the connection field; the app stays usable.
  * The bridge process is started with the e2e server's origin (--origin) and killed in every case.
  * Without .venv/bin/dppo-bridge the suite is skipped with a loud message.
  */
@@ -121,17 +122,23 @@ describe('connector page with a real dppo-bridge', { skip: !HAVE }, () => {
     }
   });
 
-  it('a bridge that goes away shows the lost connection; the app stays usable', async () => {
+  it('a bridge that goes away mid-run: the run ends with that message, the page says so, the app stays usable', async () => {
     const { page, errors } = s;
     if (!(await page.getByTestId('page-connector').isVisible())) await toConnector(page);
     await page.locator('[data-testid="bridge-status"][data-phase="connected"]').waitFor({ timeout: 10_000 });
+    await page.getByTestId('bridge-ckpt-file').setInputFiles(ckptPath);
+    await page.getByTestId('bridge-run-start').click();
+    await page.locator('[data-testid="bridge-run-status"][data-status="running"]').waitFor({ timeout: 120_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="bridge-run-status"][data-status="running"]')?.getAttribute('data-points') ?? 0) >= 1, undefined, { timeout: 300_000, polling: 250 });
     await bridge!.stop();
+    await page.locator('[data-testid="bridge-run-status"][data-status="error"]').waitFor({ timeout: 120_000 });
+    assert.match(await page.getByTestId('bridge-run-status').innerText(), /bridge at ws:\/\/127\.0\.0\.1:\d+[\s\S]*envs on the bridge are gone/);
     await page.getByTestId('bridge-connection-error').waitFor({ timeout: 15_000 });
     assert.match(await page.getByTestId('bridge-connection-error').innerText(), /bridge at ws:\/\/127\.0\.0\.1:\d+/);
     await page.evaluate(() => {
       location.hash = '#/experiments';
     });
-    await page.getByTestId('run-list').waitFor();
+    await page.getByTestId('run-list').waitFor({ timeout: 60_000 });
     const ours = errors.filter((e) => /bridge|WebSocket/i.test(e) && !/ERR_CONNECTION_REFUSED|failed: Error in connection establishment|Connection closed before receiving/.test(e));
     assert.deepEqual(ours, []);
   });
