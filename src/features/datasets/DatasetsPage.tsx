@@ -92,7 +92,7 @@ function Sources() {
       <Panel title={`Your datasets (${stored.length})`} testId="dataset-stored">
         {storeAvailable === false ? <p className="hint">Browser storage is not available: dropped datasets last until you leave the page.</p> : null}
         {stored.length === 0 ? <p className="hint">Dropped datasets are kept in this browser until you delete them.</p> : null}
-        <ul className="ds-list">
+        <ul className="ds-list" data-testid="dataset-stored-list" data-loaded={storeAvailable !== null}>
           {stored.map((m) => (
             <li key={m.id} className={source?.kind === 'stored' && source.id === m.id ? 'active' : undefined} data-testid="dataset-stored-item">
               <button type="button" className="ds-link" disabled={busy} onClick={() => void openStored(m.id)} title={m.files.map((f) => f.name).join(', ')}>
