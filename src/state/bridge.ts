@@ -371,6 +371,18 @@ export function stopEverything(): void {
   }
 }
 
+// Arming is lost when the tab is hidden (spec/ecosystem §3d, a design suggestion we follow): a robot that
+// nobody watches must not move. STOP goes out before the page stops running its timers.
+if (typeof document !== 'undefined') {
+  document.addEventListener('visibilitychange', () => {
+    const st = useBridge.getState().robot?.state;
+    if (document.visibilityState === 'hidden' && (st === 'armed' || st === 'running')) {
+      log('tab hidden while armed: STOP');
+      stopEverything();
+    }
+  });
+}
+
 /** Arms the Franka after the user typed ARM (the bridge checks the same word). */
 export async function armRobot(typed: string): Promise<void> {
   const c = client;
