@@ -155,6 +155,8 @@ export interface ExpertOptions {
   onIteration?: (it: ExpertIteration, checkpoint: () => Checkpoint) => void | Promise<void>;
   /** Stop once the mean return of the last `returnWindow` episodes reaches this (a "medium" policy). */
   stopAtReturn?: number;
+  /** Stop after this many iterations (the LR schedule still spans totalSteps), e.g. to rebuild a checkpoint saved mid-run. */
+  maxIterations?: number;
   /** Episodes in the recent-return window (default 20). */
   returnWindow?: number;
   /** Extra provenance stored in checkpoints. */
@@ -232,7 +234,8 @@ export async function trainExpertPpo(opts: ExpertOptions): Promise<ExpertResult>
   let reached = false;
 
   try {
-    for (let itr = 0; itr < iterations && !reached; itr++) {
+    const lastItr = Math.min(iterations, opts.maxIterations ?? iterations);
+    for (let itr = 0; itr < lastItr && !reached; itr++) {
       const lrFrac = cfg.annealLr ? 1 - itr / iterations : 1;
       actorOpt.lr = cfg.actorLr * lrFrac;
       criticOpt.lr = cfg.criticLr * lrFrac;

@@ -25,6 +25,7 @@ export const expertSpec: CommandSpec = {
     seed: { type: 'string', value: 'S', help: 'seed (default 0)' },
     out: { type: 'string', value: 'CKPT', help: 'where to write the checkpoint (.safetensors)' },
     'stop-at': { type: 'string', value: 'R', help: 'stop once the mean return of the last 20 episodes reaches R' },
+    iters: { type: 'string', value: 'K', help: 'stop after K iterations (the LR schedule still spans --steps)' },
     'save-every': { type: 'string', value: 'K', help: 'rewrite --out every K iterations (default 10)' },
     set: { type: 'string', multiple: true, value: 'key=value', help: 'override an expert setting (config/expert.ts key), repeatable' },
     workers: WORKERS_OPTION,
@@ -55,6 +56,7 @@ export async function cmdExpert(p: Parsed, out: Output): Promise<void> {
     config,
     makeVecEnv,
     stopAtReturn: stopAt,
+    maxIterations: p.opts.has('iters') ? p.int('iters', { min: 1, max: 1e9 }) : undefined,
     provenance,
     onIteration: (it, checkpoint) => {
       out.line({

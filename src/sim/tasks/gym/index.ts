@@ -6,7 +6,7 @@
  *
  * Networks and inspector defaults are per task (obs/act 11/3, 17/6, 17/6).
  */
-import type { Env, InspectorDefaults, TaskFamily, TaskId, TaskInfo } from '../../types';
+import type { BundledAsset, Env, InspectorDefaults, TaskFamily, TaskId, TaskInfo } from '../../types';
 import { GymEnv, gymSpec } from './gymEnv';
 import { gymMjcf } from './mjcf';
 import { gymNativeRule } from './native';
@@ -25,6 +25,22 @@ const tasks: TaskInfo[] = GYM_TASKS.map((id) => ({
   referenceEnv: GYM_TASK_DEFS[id].referenceEnv,
   spec: gymSpec(id),
 }));
+
+/**
+ * Bundled files under public/ (docs/datasets-gym.md has the commands that rebuild them): our own "medium"
+ * datasets — noisy rollouts of a Gaussian policy trained from scratch with `dppo expert`, in DPPO's npz —
+ * and the policies behaviour-cloned on them. Tasks whose expert has not been trained yet have none.
+ */
+const DATASET_TASKS: readonly GymTaskId[] = ['hopper'];
+const PRETRAINED: Partial<Record<GymTaskId, readonly string[]>> = {};
+
+const datasets: BundledAsset[] = DATASET_TASKS.flatMap((task) => [
+  { id: `builtin:${task}/train`, task, name: 'train', path: `datasets/${task}/train.npz`, kind: 'dataset' as const },
+  { id: `builtin:${task}/normalization`, task, name: 'normalization', path: `datasets/${task}/normalization.npz`, kind: 'normalization' as const },
+]);
+const checkpoints: BundledAsset[] = GYM_TASKS.flatMap((task) =>
+  (PRETRAINED[task] ?? []).map((name) => ({ id: `builtin:${task}/${name}`, task, name, path: `checkpoints/${task}/${name}.safetensors`, kind: 'checkpoint' as const })),
+);
 
 function gymTask(id: TaskId): GymTaskId {
   if (!isGymTaskId(id)) throw new Error(`"${id}" is not a Gym locomotion task (${GYM_TASKS.join(', ')}).`);
@@ -119,6 +135,6 @@ export const gymFamily: TaskFamily = {
       };
     },
   },
-  checkpoints: [],
-  datasets: [],
+  checkpoints,
+  datasets,
 };
