@@ -56,7 +56,7 @@ function diagDetail(): string | null {
 
 /**
  * Runs an h5wasm call; any failure becomes a UserError "<what>: <HDF5's own reason>". A WASM abort (the
- * library's memory is then unusable) is remembered, and later calls say so instead of misbehaving.
+ * library's memory is then unusable; Emscripten throws a RuntimeError or an "Aborted(…)" error) is remembered, and later calls say so instead of misbehaving.
  */
 export function h5try<T>(what: string, fn: () => T): T {
   if (broken) throw new UserError(`The HDF5 reader stopped on an earlier file (${broken}); reload the page (or restart the command) before reading another HDF5 file.`);
@@ -66,7 +66,7 @@ export function h5try<T>(what: string, fn: () => T): T {
   } catch (e) {
     if (e instanceof UserError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    if ((typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) || /abort/i.test(msg)) {
+    if ((typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) || /^Aborted\(/.test(msg)) {
       broken = msg.slice(0, 120);
       throw new UserError(`${what}: the HDF5 library stopped on this file (${broken}); the file is damaged or not an HDF5 file we can read.`);
     }
