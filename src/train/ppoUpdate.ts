@@ -135,6 +135,50 @@ export function ppoMinibatchStep(
   actorOpt: AdamW | null,
   criticOpt: AdamW,
 ): MinibatchStats {
+  const d = minibatchStep(policy, critic, batch, ids, cfg, actorOpt, criticOpt);
+  try {
+    return statsOf(d.dataSync());
+  } finally {
+    d.dispose();
+  }
+}
+
+/**
+ * ppoMinibatchStep with the diagnostics read asynchronously: what the training loop uses, because a
+ * synchronous read of GPU data is slow on WebGL and unsafe on WebGPU (policy/tfSetup.ts syncReadIsUnsafe).
+ */
+export async function ppoMinibatchStepAsync(
+  policy: Policy,
+  critic: Critic,
+  batch: UpdateBatch,
+  ids: Int32Array,
+  cfg: Pick<FinetuneConfig, 'vfCoef' | 'minLogprobDenoisingStd' | 'maxGradNorm'>,
+  actorOpt: AdamW | null,
+  criticOpt: AdamW,
+): Promise<MinibatchStats> {
+  const d = minibatchStep(policy, critic, batch, ids, cfg, actorOpt, criticOpt);
+  try {
+    return statsOf(await d.data());
+  } finally {
+    d.dispose();
+  }
+}
+
+function statsOf(d: ArrayLike<number>): MinibatchStats {
+  const [pgLoss, vLoss, approxKl, clipfrac, actorGradNorm, criticGradNorm, actorGradClipped] = Array.from(d);
+  return { pgLoss, vLoss, approxKl, clipfrac, actorGradNorm, criticGradNorm, actorGradClipped };
+}
+
+/** The step itself; returns the 7 diagnostics [pg, v, kl, clipfrac, ‖∇actor‖, ‖∇critic‖, clipped] (caller disposes). */
+function minibatchStep(
+  policy: Policy,
+  critic: Critic,
+  batch: UpdateBatch,
+  ids: Int32Array,
+  cfg: Pick<FinetuneConfig, 'vfCoef' | 'minLogprobDenoisingStd' | 'maxGradNorm'>,
+  actorOpt: AdamW | null,
+  criticOpt: AdamW,
+): tf.Tensor1D {
   const { buf, P, Ta, Da } = batch;
   const M = ids.length;
   const Do = buf.obsDim;
@@ -196,10 +240,7 @@ export function ppoMinibatchStep(
     diag = tf.keep(tf.concat([parts, tf.stack([actorNorm, criticNorm, clipped])]) as tf.Tensor1D);
     parts.dispose();
   });
-  const d = diag as unknown as tf.Tensor1D;
-  const [pgLoss, vLoss, approxKl, clipfrac, actorGradNorm, criticGradNorm, actorGradClipped] = d.dataSync();
-  d.dispose();
-  return { pgLoss, vLoss, approxKl, clipfrac, actorGradNorm, criticGradNorm, actorGradClipped };
+  return diag as unknown as tf.Tensor1D;
 }
 
 /** The gradients of `vars` (by variable name) out of tf.variableGrads' map. */

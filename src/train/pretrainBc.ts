@@ -14,6 +14,7 @@ import { Rng } from '../core/rng';
 import { AdamW } from '../policy/adamw';
 import type { Checkpoint } from '../policy/checkpoint';
 import { buildPolicy } from '../policy/index';
+import { cacheOnHost } from '../policy/tfSetup';
 import type { NormalizationStats } from '../policy/normalizer';
 import { CosineAnnealingWarmupRestarts } from '../rl/lrSchedule';
 import { alwaysRun, type RunControl, type TrainEventSink } from './events';
@@ -162,6 +163,7 @@ export async function pretrainBc(opts: PretrainOptions): Promise<{ checkpoint: C
     // Export the EMA weights (what fine-tuning loads, §6.4); before the EMA started they are the model's.
     if (!emaStarted) updateEma(ema, vars, 0);
     vars.forEach((v, i) => v.assign(ema[i]));
+    await cacheOnHost(vars); // namedWeights reads synchronously (unsafe on WebGPU otherwise)
     return {
       checkpoint: {
         actorConfig: cfg,
