@@ -1,10 +1,12 @@
 /**
  * Header badge with the active tfjs backend; opens a panel that lists every backend with why it was chosen
- * or skipped (and its micro-benchmark), and lets the user override the choice (persisted).
+ * or skipped (and what the automatic choice timed: the run's workload once known), lets the user override
+ * the choice (persisted), and opens the in-app benchmark (BenchPanel).
  */
 import { useEffect, useRef, useState } from 'react';
 import { requestBackend, useApp, type BackendChoice } from '../state/app';
 import { StatusDot } from '../ui/StatusDot';
+import { BenchPanel } from './BenchPanel';
 import type { BackendName, BackendProbe } from '../workers/protocol';
 
 export const BACKEND_LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
@@ -19,6 +21,7 @@ function probeState(p: BackendProbe, active: BackendName): string {
 export function BackendMenu() {
   const { report, requested, pending, error } = useApp((s) => s.backend);
   const [open, setOpen] = useState(false);
+  const [benchOpen, setBenchOpen] = useState(false);
   const boxRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -58,7 +61,7 @@ export function BackendMenu() {
         {requested !== 'auto' ? <span className="backend-override">override</span> : null}
       </button>
       {open ? (
-        <div className="popover" role="dialog" aria-label="Compute backend" data-testid="backend-popover">
+        <div className={benchOpen ? 'popover wide' : 'popover'} role="dialog" aria-label="Compute backend" data-testid="backend-popover">
           {error ? <p className="popover-error">{error}</p> : null}
           {report ? (
             <table className="probe-table">
@@ -67,7 +70,7 @@ export function BackendMenu() {
                   <th>backend</th>
                   <th>state</th>
                   <th>why</th>
-                  <th className="num">ms/step</th>
+                  <th className="num" title="what the automatic choice compared">ms</th>
                 </tr>
               </thead>
               <tbody>
@@ -80,11 +83,13 @@ export function BackendMenu() {
                       data-testid={`probe-${p.name}`}
                       data-state={state}
                       data-check-error={p.checkError ?? ''}
+                      data-software={p.software ? 'true' : 'false'}
+                      data-workload={p.workload ?? ''}
                     >
                       <td>{BACKEND_LABEL[p.name]}</td>
                       <td title={p.checkError !== undefined ? `self-check error ${p.checkError.toExponential(1)}` : undefined}>{state}</td>
                       <td title={p.device}>{p.reason}</td>
-                      <td className="num">{p.msPerStep !== undefined ? p.msPerStep.toFixed(1) : '–'}</td>
+                      <td className="num" title={p.workload ?? 'batch-64 forward+backward of a small MLP'}>{p.msPerStep !== undefined ? p.msPerStep.toFixed(1) : '–'}</td>
                     </tr>
                   );
                 })}
@@ -116,10 +121,18 @@ export function BackendMenu() {
             {pending ? <span className="hint">switching…</span> : null}
           </div>
           <p className="hint" style={{ marginBottom: 0 }}>
-            ms/step: one batch-64 forward+backward of a small MLP. Software GPUs (SwiftShader, llvmpipe) are skipped in
-            automatic mode.{' '}
+            ms: {report?.probes.find((p) => p.workload)?.workload ?? 'one batch-64 forward+backward of a small MLP'} (the
+            experiment&apos;s work once known). Software GPUs (SwiftShader, llvmpipe) are skipped in automatic mode.{' '}
             {report ? (report.crossOriginIsolated ? 'Cross-origin isolated: WASM threads allowed.' : 'Not cross-origin isolated: WASM runs single-threaded.') : null}
           </p>
+          {report ? (
+            <div className="popover-row" style={{ marginTop: 8 }}>
+              <button type="button" data-testid="bench-open" aria-expanded={benchOpen} onClick={() => setBenchOpen((o) => !o)}>
+                {benchOpen ? 'Hide benchmark' : 'Benchmark backends…'}
+              </button>
+            </div>
+          ) : null}
+          {report && benchOpen ? <BenchPanel report={report} /> : null}
         </div>
       ) : null}
     </div>

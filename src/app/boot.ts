@@ -3,6 +3,7 @@
  * (design §2). The viewer's demo scene starts immediately, so the page is alive on arrival.
  */
 import { backendFailed, backendReported, loadBackendChoice, setSimStatus, useApp } from '../state/app';
+import { followWorkload } from '../state/bench';
 import { setClients, type Clients } from '../state/clients';
 import { useExperiment } from '../state/experiment';
 import { viewerSceneFor } from '../state/taskCatalog';
@@ -40,5 +41,7 @@ export function boot(): Clients {
   sim.load(viewerSceneFor(useExperiment.getState().task), 0);
   const clients = { sim, train };
   setClients(clients);
+  // The automatic backend choice times the experiment's own work (issue 12).
+  followWorkload();
   return clients;
 }

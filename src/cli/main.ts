@@ -32,7 +32,7 @@ const COMMANDS: Record<string, Command> = {
   pretrain: { run: cmdPretrain, spec: pretrainSpec, help: '--task T --policy diffusion-mlp|gaussian-mlp|gmm-mlp --data FILE|builtin --epochs N --out CKPT' },
   finetune: { run: cmdFinetune, spec: finetuneSpec, help: '[--task T] [--algo dppo|gaussian|gmm] [--ckpt C] [--preset laptop|reference] --iters N --seed S [--set k=v …] [--out CKPT] [--workers N] (task and algorithm default to the checkpoint\'s)' },
   eval: { run: cmdEval, spec: evalSpec, help: '--ckpt C [--task T] --episodes N [--action-noise σ] [--seed S] [--workers N] (the task defaults to the checkpoint\'s)' },
-  bench: { run: cmdBench, spec: benchSpec, help: 'sim|sample|update|finetune [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
+  bench: { run: cmdBench, spec: benchSpec, help: 'sim|sample|update|finetune|workload [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
   inspect: { run: cmdInspect, spec: inspectSpec, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
   export: { run: cmdExport, spec: exportSpec, help: '--ckpt FILE|builtin:… --format safetensors|onnx|tfjs --out PATH: a checkpoint (safetensors, DPPO .pt, ONNX, TF.js) in another format' },
   expert: { run: cmdExpert, spec: expertSpec, help: '--task T [--steps N] [--seed S] --out CKPT [--stop-at R] [--workers N] [--set k=v …]: from-scratch Gaussian PPO (the experts behind the Gym datasets)' },

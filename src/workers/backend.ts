@@ -7,11 +7,17 @@
  *   fastest. Never `tf.ready()`'s default, which picks SwiftShader webgl/webgpu here (§6.2).
  * - A user override ('webgpu' | 'webgl' | 'wasm' | 'cpu') is honoured even on software adapters (it is how a
  *   user or a test forces a backend); it falls back to auto, with the reason, when it cannot start.
+ * - Once the page names the run's workload (`setWorkload`: task, algorithm, envs, minibatch), the candidates
+ *   are timed on that work (bench/workload.ts timeAutoWorkload: one chain for the envs + one update minibatch)
+ *   instead of the small MLP, and re-timed whenever it changes (issue 12).
+ * - `runOn` runs a job (the in-app benchmark) on any present backend, software ones included, and returns
+ *   to the backend that was active.
  */
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { initTf, tf } from '../policy/tfSetup';
 import { wasmKernelsLabel } from '../policy/wasmKernels';
-import type { BackendName, BackendProbe, BackendReport } from './protocol';
+import { timeAutoWorkload } from '../../bench/workload';
+import type { AutoWorkload, BackendName, BackendProbe, BackendReport } from './protocol';
 import { benchmark, probeWebGl, probeWebGpu, selfCheck, type HardwareProbe } from './backendProbe';
 
 /** Order of preference when measurements tie (GPU first); cpu is never benchmarked in auto mode. */
@@ -32,7 +38,13 @@ interface Measured {
   ok: boolean;
   reason: string;
   msPerStep?: number;
+  /** The workload msPerStep was timed on (label), absent for the small MLP. */
+  workload?: string;
   checkError?: number;
+}
+
+function workloadLabel(w: AutoWorkload): string {
+  return `${w.task} ${w.algo}: chain ×${w.nEnvs} + update ${w.batchSize}`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -56,11 +68,14 @@ export class BackendManager {
   private readonly measured = new Map<BackendName, Measured>();
   private active: BackendName | null = null;
   private wasmSimd = false;
+  private workload: AutoWorkload | null = null;
+  private requested: BackendName | 'auto' = 'auto';
 
   constructor(private readonly opts: BackendManagerOptions) {}
 
   /** Probes once, then activates `requested` ('auto' = probe + benchmark). Never rejects: cpu is the floor. */
   async select(requested: BackendName | 'auto'): Promise<BackendReport> {
+    this.requested = requested;
     const hw = await this.probeHardware();
     let note = '';
     if (requested !== 'auto') {
@@ -73,7 +88,10 @@ export class BackendManager {
       }
     }
     const candidates = ORDER.filter((b) => b !== 'cpu' && (b === 'wasm' || hw.get(b)!.hardware));
-    for (const b of candidates) if (!this.measured.has(b)) await this.activate(b);
+    for (const b of candidates) {
+      const m = this.measured.get(b);
+      if (!m || (m.ok && m.workload !== this.workloadKey())) await this.activate(b, true);
+    }
     const working = candidates.filter((b) => this.measured.get(b)?.ok);
     working.sort((a, b) => this.measured.get(a)!.msPerStep! - this.measured.get(b)!.msPerStep!);
     for (const b of working) {
@@ -84,6 +102,48 @@ export class BackendManager {
     }
     await this.activate('cpu');
     return this.report(requested, `nothing faster started${note ? `. ${note}` : ''}`);
+  }
+
+  /**
+   * The workload the automatic choice times from now on. Returns a new report when it changed (the choice
+   * was made again if the user's choice is 'auto'), else null.
+   */
+  async setWorkload(w: AutoWorkload): Promise<BackendReport | null> {
+    if (this.workload && workloadLabel(this.workload) === workloadLabel(w)) return null;
+    this.workload = { ...w };
+    if (this.active === null) return null; // measured on the first select()
+    return this.select(this.requested);
+  }
+
+  /**
+   * Runs `job` with `name` active (software adapters allowed: the user asked for a measurement), then makes
+   * the previously active backend active again. Throws when `name` cannot start.
+   */
+  async runOn<T>(name: BackendName, job: () => Promise<T>): Promise<T> {
+    const hw = await this.probeHardware();
+    if (!hw.get(name)!.present) throw new Error(`${name} is unavailable: ${hw.get(name)!.reason}`);
+    const previous = this.active;
+    try {
+      if (!(await this.activate(name))) throw new Error(this.measured.get(name)?.reason ?? `${name} failed to start`);
+      return await job();
+    } finally {
+      if (previous && previous !== this.active) await this.activate(previous);
+    }
+  }
+
+  /** Hardware facts of a backend (after the first select()): its device and whether it is software. */
+  hardwareOf(name: BackendName): { device?: string; software: boolean } {
+    const h = this.hardware?.get(name);
+    return { device: h?.device, software: h !== undefined && (name === 'webgpu' || name === 'webgl') && h.present && !h.hardware };
+  }
+
+  /** The user's choice the last select() honoured. */
+  get requestedChoice(): BackendName | 'auto' {
+    return this.requested;
+  }
+
+  private workloadKey(): string | undefined {
+    return this.workload ? workloadLabel(this.workload) : undefined;
   }
 
   /** The backend now active, or null before the first select(). */
@@ -108,8 +168,11 @@ export class BackendManager {
     return this.hardware;
   }
 
-  /** Starts `name`, self-checks and (first time only) benchmarks it. True when it is now the active backend. */
-  private async activate(name: BackendName): Promise<boolean> {
+  /**
+   * Starts `name`, self-checks and (first time only, or when `retime` and the workload changed) times it.
+   * True when it is now the active backend.
+   */
+  private async activate(name: BackendName, retime = false): Promise<boolean> {
     const known = this.measured.get(name);
     if (known && !known.ok) return false;
     try {
@@ -123,14 +186,28 @@ export class BackendManager {
           return false;
         }
         if (name === 'wasm') this.wasmSimd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-        const msPerStep = await benchmark(name === 'cpu' ? 400 : 800);
-        this.measured.set(name, { ok: true, reason: 'started', msPerStep, checkError });
+        this.measured.set(name, { ok: true, reason: 'started', checkError, ...(await this.time(name)) });
+      } else if (retime && known.workload !== this.workloadKey()) {
+        this.measured.set(name, { ...known, ...(await this.time(name)) });
       }
       return true;
     } catch (e) {
       this.measured.set(name, { ok: false, reason: `failed to start: ${(e as Error).message ?? String(e)}` });
       return false;
     }
+  }
+
+  /** ms of the workload (when named) or of the small MLP on the active backend `name`. */
+  private async time(name: BackendName): Promise<{ msPerStep: number; workload?: string }> {
+    const w = this.workload;
+    if (w && name !== 'cpu' && !this.hardwareOf(name).software) {
+      try {
+        return { msPerStep: await timeAutoWorkload(w), workload: workloadLabel(w) };
+      } catch {
+        // A workload the backend cannot run (say, out of memory) is compared on the small MLP instead.
+      }
+    }
+    return { msPerStep: await benchmark(name === 'cpu' ? 400 : 800) };
   }
 
   private report(requested: BackendName | 'auto', activeWhy: string): BackendReport {
@@ -161,6 +238,8 @@ export class BackendManager {
         available: h.present && (m?.ok ?? true),
         reason,
         ...(m?.msPerStep !== undefined ? { msPerStep: m.msPerStep } : {}),
+        ...(m?.workload !== undefined ? { workload: m.workload } : {}),
+        software: (name === 'webgpu' || name === 'webgl') && h.present && !h.hardware,
         ...(m?.checkError !== undefined ? { checkError: m.checkError } : {}),
         ...(h.device ? { device: h.device } : {}),
       };

@@ -12,6 +12,9 @@ export type { EnvPath, MetricKey, Phase, TrainEvent } from '../train/events';
 import type { SceneDesc } from '../sim/sceneDesc';
 import type { TrainingData } from '../data/readers';
 import type { PretrainPolicyKind } from '../sim/registry';
+import type { WorkloadResult, WorkloadSpec } from '../../bench/workload';
+
+export type { FinetuneIterationRecord, MemoryPoint, WorkloadResult, WorkloadSpec } from '../../bench/workload';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -34,8 +37,15 @@ export interface BackendProbe {
   available: boolean;
   /** Why it was skipped or chosen, in one short sentence (e.g. "software adapter (SwiftShader)"). */
   reason: string;
-  /** Micro-benchmark: ms per batch-64 forward+backward of a small MLP, when measured. */
+  /**
+   * What the automatic choice compared, in ms: the run's workload (one chain for its envs + one update
+   * minibatch, `workload` below) once the page has named it, else a batch-64 forward+backward of a small MLP.
+   */
   msPerStep?: number;
+  /** The workload behind msPerStep, e.g. "avoid-m2 dppo: chain ×32 + update 1600"; absent for the small MLP. */
+  workload?: string;
+  /** A software adapter/renderer (SwiftShader, llvmpipe): never chosen automatically. */
+  software?: boolean;
   /** Start-up self-check: max |error| of a small matMul/ReLU forward+gradient against float64 JS, when run. */
   checkError?: number;
   /** Adapter/renderer description when known. */
@@ -63,11 +73,40 @@ export type PolicyRef = 'pretrained' | 'current';
 /** Policy kinds the workbench can pre-train from demos (sizes from the task family, sim/registry.ts). */
 export type { PretrainPolicyKind } from '../sim/registry';
 
+/** The work the automatic backend choice times (issue 12): the current experiment's task, algorithm and sizes. */
+export interface AutoWorkload {
+  task: string;
+  algo: 'dppo' | 'gaussian' | 'gmm';
+  /** Envs sampled per chain. */
+  nEnvs: number;
+  /** PPO minibatch items. */
+  batchSize: number;
+}
+
+/** One backend's row of the in-app benchmark. */
+export interface BenchRow {
+  backend: BackendName;
+  /** Adapter/renderer when known. */
+  device?: string;
+  software: boolean;
+  /** The workload's figures; absent when the backend could not run it (see error). */
+  result?: WorkloadResult;
+  error?: string;
+}
+
 export type TrainRequest =
   /** Checkpoint describe/import/export/evaluate (checkpointProtocol.ts). */
   | CheckpointRequest
   | { type: 'init'; version: number; backend: BackendName | 'auto' }
   | { type: 'set-backend'; backend: BackendName | 'auto' }
+  /** The workload the automatic choice times from now on; re-chooses when the user's choice is 'auto'. */
+  | { type: 'set-workload'; workload: AutoWorkload }
+  /**
+   * In-app benchmark: the workload (bench/workload.ts) on each listed backend in turn (software ones too:
+   * the user asked), then the active backend again. Answered by one 'bench-row' per backend, then 'bench-done'.
+   * Refused (an 'error' with this requestId) while a run or pre-training is going.
+   */
+  | { type: 'bench'; requestId: number; spec: WorkloadSpec; backends: BackendName[] }
   | {
       type: 'start-finetune';
       runId: string;
@@ -159,6 +198,10 @@ export type TrainResponse =
    */
   | { type: 'train-state'; runId: string; itr: number; state: ArrayBuffer | null; checkpoint: ArrayBuffer | null; reason?: string }
   | { type: 'inspect-result'; result: InspectResult }
+  | { type: 'bench-row'; requestId: number; row: BenchRow }
+  | { type: 'bench-done'; requestId: number; backend: BackendReport }
+  /** The backend report after 'set-workload' re-timed the candidates (not an answer to a backend request). */
+  | { type: 'workload-timed'; backend: BackendReport }
   | { type: 'error'; runId: string | null; requestId?: number; message: string };
 
 // ---------------------------------------------------------------- sim worker (viewer)

@@ -8,6 +8,7 @@ import { vendorUrl } from './assetBase';
 import { PROTOCOL_VERSION, type TrainRequest, type TrainResponse } from './protocol';
 import { handleRunMessage } from './trainRuns';
 import { handleCheckpointMessage } from './checkpointJobs';
+import { runBenchJob } from './benchJob';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -34,6 +35,19 @@ scope.onmessage = (e: MessageEvent<TrainRequest>) => {
       return;
     case 'set-backend':
       onBackendMessage(async () => post({ type: 'backend', backend: await manager.select(msg.backend) }));
+      return;
+    case 'set-workload':
+      onBackendMessage(async () => {
+        const report = await manager.setWorkload(msg.workload);
+        if (report) post({ type: 'workload-timed', backend: report });
+      });
+      return;
+    case 'bench':
+      // Serialised with the backend messages: the benchmark switches backends and then restores the active one.
+      onBackendMessage(async () => {
+        await runBenchJob(msg, manager, post);
+        post({ type: 'bench-done', requestId: msg.requestId, backend: await manager.select(manager.requestedChoice) });
+      });
       return;
     case 'checkpoint':
       void backendOp.then(() => handleCheckpointMessage(msg, post));

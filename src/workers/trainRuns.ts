@@ -34,7 +34,7 @@ import type { InspectResult, TrainRequest, TrainResponse } from './protocol';
 import { keepSessionCheckpoint, loadCheckpoint } from './runAssets';
 
 /** Every TrainRequest except the backend ones, which train.worker.ts handles itself. */
-export type RunRequest = Exclude<TrainRequest, { type: 'init' } | { type: 'set-backend' } | { type: 'checkpoint' }>;
+export type RunRequest = Exclude<TrainRequest, { type: 'init' } | { type: 'set-backend' } | { type: 'set-workload' } | { type: 'bench' } | { type: 'checkpoint' }>;
 
 export type PostTrain = (res: TrainResponse, transfer?: Transferable[]) => void;
 
@@ -255,6 +255,11 @@ async function inspect(msg: Extract<RunRequest, { type: 'inspect' }>, post: Post
   } catch (err) {
     post({ type: 'error', runId: msg.runId, requestId: msg.requestId, message: message(err) });
   }
+}
+
+/** True while a fine-tuning run or a pre-training job is going (the in-app benchmark waits for none). */
+export function jobActive(): boolean {
+  return slot !== null && !slot.finished;
 }
 
 /** Entry point used by train.worker.ts for run and inspector messages. */

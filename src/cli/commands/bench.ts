@@ -1,6 +1,8 @@
 /**
- * `dppo bench sim|sample|update|finetune`: throughput figures as JSON (record results with the command in
- * docs/benchmarks.md). Speed targets live here, not in timed tests.
+ * `dppo bench sim|sample|update|finetune|workload`: throughput figures as JSON (record results with the command
+ * in docs/benchmarks.md). Speed targets live here, not in timed tests. `workload` is the in-app benchmark's
+ * measurement (bench/workload.ts: chain, update minibatch, short fine-tuning, BC batches) on each backend of
+ * `--backend` (a comma list, e.g. wasm,cpu; webgpu needs a real GPU adapter, see policy/tfSetup.ts).
  */
 import { resolveFinetuneConfig, type Algo } from '../../config/finetune';
 import { UserError } from '../../core/errors';
@@ -16,9 +18,13 @@ import type { Output } from '../output';
 import { defaultPoolWorkers } from '../../sim/pool';
 import { benchSim } from '../../../bench/simBench';
 import { benchSample, benchUpdate } from '../../../bench/policyBench';
+import { defaultWorkloadSpec, runWorkload, type WorkloadSpec } from '../../../bench/workload';
+import { readAsset } from '../assets';
+import { loadDppoNpz } from '../../data/dppoNpz';
 
 export async function cmdBench(p: Parsed, out: Output): Promise<void> {
   const what = p.positional[0];
+  if (what === 'workload') return benchWorkload(p, out);
   const backend = (p.opts.get('backend') ?? 'wasm') as BackendName;
   const task = p.opts.get('task');
   const kernels = p.str('kernels', 'dppo');
@@ -88,6 +94,48 @@ export async function cmdBench(p: Parsed, out: Output): Promise<void> {
       return;
     }
     default:
-      throw new UserError(`bench needs one of sim, sample, update, finetune (got "${what ?? ''}")`);
+      throw new UserError(`bench needs one of sim, sample, update, finetune, workload (got "${what ?? ''}")`);
   }
+}
+
+const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'webgpu', 'webgl'];
+
+/** `dppo bench workload --backend wasm,cpu`: one row per backend, the same seeded work on each (JSON). */
+async function benchWorkload(p: Parsed, out: Output): Promise<void> {
+  const task = p.opts.get('task') ?? defaultTaskId();
+  const algo = (p.opts.get('algo') ?? 'dppo') as Algo;
+  if (!['dppo', 'gaussian', 'gmm'].includes(algo)) throw new UserError(`--algo must be dppo, gaussian or gmm, not "${algo}"`);
+  const backends = (p.opts.get('backend') ?? 'wasm').split(',').map((b) => b.trim()) as BackendName[];
+  for (const b of backends) if (!BACKENDS.includes(b)) throw new UserError(`--backend: unknown backend "${b}" (wasm, cpu, webgpu)`);
+  const d = defaultWorkloadSpec(task, algo);
+  const spec: WorkloadSpec = {
+    ...d,
+    nEnvs: p.num('envs', d.nEnvs),
+    batchSize: p.num('batch', d.batchSize),
+    finetuneIters: p.num('iters', d.finetuneIters),
+    reps: p.num('reps', d.reps),
+  };
+  const checkpoint = loadCheckpointRef(p.str('ckpt', defaultCheckpointFor(task, algo)));
+  let dataset;
+  if (spec.pretrainBatches > 0) {
+    const ds = loadDppoNpz(readAsset(`builtin:${task}/train`), readAsset(`builtin:${task}/normalization`));
+    if (!ds.normalization) throw new UserError(`builtin:${task}/normalization holds no normalisation statistics.`);
+    dataset = { states: ds.obs, actions: ds.act, trajLengths: ds.episodeLengths, normalization: ds.normalization };
+  }
+  const rows: Record<string, unknown>[] = [];
+  for (const b of backends) {
+    await initTf(b);
+    const r = await runWorkload(spec, { checkpoint, dataset });
+    const row = {
+      backend: b,
+      chain_ms: r.chain.ms, chain_samples_per_s: r.chain.samplesPerS,
+      update_ms: r.update.ms, update_samples_per_s: r.update.samplesPerS,
+      itr_ms: r.finetune?.msPerItr ?? null, itr_env_steps_per_s: r.finetune?.envStepsPerS ?? null,
+      bc_ms_per_batch: r.pretrain ? r.pretrain.ms / r.pretrain.batches : null, bc_loss: r.pretrain?.loss ?? null,
+      update_pg_loss: r.update.pgLoss, update_v_loss: r.update.vLoss, leaked_tensors: r.leakedTensors,
+    };
+    rows.push(row);
+    out.line(row);
+  }
+  out.summary({ bench: 'workload', task, algo, spec, rows });
 }
