@@ -89,6 +89,7 @@ describe('connector page with a real dppo-bridge', { skip: !HAVE }, () => {
     console.log(`bridge bench (browser tab, hopper, 40 envs, act_steps 4): bridge ${rate} env steps/s, browser pool (${await res.getAttribute('data-pool-workers')} workers) ${pool} env steps/s`);
     assert.ok(rate > 100, `bridge env steps/s ${rate}`);
     assert.ok(pool > 100, `pool env steps/s ${pool}`);
+    await page.screenshot({ path: artifactPath('bridge-connector.png') });
   });
 
   it('runs a Hopper experiment on bridge-hosted envs: the curve gets points; STOP stops it', async () => {

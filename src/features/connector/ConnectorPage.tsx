@@ -223,7 +223,7 @@ function RunPanel() {
       {s.bench.result ? (
         <p data-testid="bridge-bench-result" data-steps-per-s={s.bench.result.envStepsPerS.toFixed(0)} data-pool-steps-per-s={s.bench.result.poolEnvStepsPerS.toFixed(0)} data-pool-workers={s.bench.result.poolWorkers}>
           bridge: <b>{Math.round(s.bench.result.envStepsPerS).toLocaleString()}</b> env steps/s ({s.bench.result.msPerChunk.toFixed(2)} ms per chunk round trip) · this
-          browser's sim pool ({s.bench.result.poolWorkers} workers): <b>{Math.round(s.bench.result.poolEnvStepsPerS).toLocaleString()}</b> env steps/s — {s.bench.result.task},{' '}
+          browser's sim pool ({s.bench.result.poolWorkers} worker{s.bench.result.poolWorkers === 1 ? '' : 's'}): <b>{Math.round(s.bench.result.poolEnvStepsPerS).toLocaleString()}</b> env steps/s — {s.bench.result.task},{' '}
           {s.bench.result.nEnvs} envs × {s.bench.result.actSteps} steps per chunk, medians of {s.bench.result.seconds} alternating 1-s blocks
         </p>
       ) : null}
