@@ -8,11 +8,12 @@ import * as ort from 'onnxruntime-web';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ActorConfig, DiffusionMlpConfig } from '../../config/model';
+import type { ActorConfig, DiffusionMlpConfig, DiffusionUnetConfig } from '../../config/model';
 import { UserError } from '../../core/errors';
 import { Rng } from '../../core/rng';
 import type { Checkpoint } from '../../policy/checkpoint';
-import { DiffusionMlpPolicy } from '../../policy/diffusion';
+import { DiffusionMlpPolicy, type DiffusionPolicy } from '../../policy/diffusion';
+import type { Unet1DNet } from '../../policy/unet1d';
 import { buildPolicy, policyFromCheckpoint } from '../../policy/index';
 import type { DiffusionMlpNet } from '../../policy/mlpDenoiser';
 import { initTf, tf } from '../../policy/tfSetup';
@@ -153,6 +154,42 @@ describe.each([
     expect(back.format).toBe('tfjs');
     expect(back.checkpoint.actorConfig).toEqual(cfg);
     expect(maxAbsDiff(epsOfImported(back.checkpoint), ref)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('Unet1D ε-network (spec §3.3)', () => {
+  it.each([
+    ['FiLM scale+bias, 2 levels', { condPredictScale: true, dimMults: [1, 2] }],
+    ['FiLM bias only, 3 levels', { condPredictScale: false, dimMults: [1, 2, 2], horizonSteps: 8, actSteps: 8 }],
+  ] as [string, Partial<DiffusionUnetConfig>][])('%s: ONNX runs in onnxruntime-web and matches to 1e-5; import gives the same network', async (_n, over) => {
+    const cfg: DiffusionUnetConfig = {
+      kind: 'diffusion-unet', obsDim: 3, actionDim: 2, condSteps: 1, horizonSteps: 4, actSteps: 4, denoisingSteps: 20, denoisedClipValue: 1,
+      diffusionStepEmbedDim: 8, dim: 8, kernelSize: 5, nGroups: 4, groupNormEps: 1e-5, condPredictScale: true, dimMults: [1, 2], ...over,
+    } as DiffusionUnetConfig;
+    const policy = buildPolicy(cfg, new Rng(4)) as DiffusionPolicy<Unet1DNet>;
+    const ckpt: Checkpoint = { actorConfig: cfg, normalization: { obsMin: new Float32Array(3).fill(-1), obsMax: new Float32Array(3).fill(1), actionMin: NORM.actionMin, actionMax: NORM.actionMax }, weights: policy.namedWeights(), provenance: {} };
+    const r = new Rng(8);
+    const x = Float32Array.from({ length: N * cfg.horizonSteps * 2 }, () => r.normal());
+    const obs = Float32Array.from({ length: N * 3 }, () => 2 * r.uniform() - 1);
+    const t = [0, 3, 7, 11, 15, 19];
+    const ref = tf.tidy(() => policy.base.forward(tf.tensor2d(x, [N, cfg.horizonSteps * 2]), policy.base.timeFeatures(t), tf.tensor2d(obs, [N, 3])).dataSync() as Float32Array).slice();
+    policy.dispose();
+    const [file] = await exportCheckpoint(ckpt, 'onnx');
+    const session = await ort.InferenceSession.create(file.bytes);
+    const out = await session.run({
+      x: new ort.Tensor('float32', x, [N, cfg.horizonSteps, 2]),
+      t: new ort.Tensor('float32', Float32Array.from(t), [N]),
+      cond: new ort.Tensor('float32', obs, [N, 1, 3]),
+    });
+    await session.release();
+    expect(out.eps.dims).toEqual([N, cfg.horizonSteps, 2]);
+    expect(maxAbsDiff(out.eps.data as Float32Array, ref)).toBeLessThanOrEqual(1e-5);
+    const back = importCheckpointBytes(file.bytes);
+    expect(back.checkpoint.actorConfig).toEqual(cfg);
+    const { policy: p2 } = policyFromCheckpoint(back.checkpoint);
+    const again = tf.tidy(() => (p2 as DiffusionPolicy<Unet1DNet>).base.forward(tf.tensor2d(x, [N, cfg.horizonSteps * 2]), (p2 as DiffusionPolicy<Unet1DNet>).base.timeFeatures(t), tf.tensor2d(obs, [N, 3])).dataSync() as Float32Array).slice();
+    p2.dispose();
+    expect(maxAbsDiff(again, ref)).toBeLessThanOrEqual(1e-5);
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * ONNX export of the DiffusionMLP ε-network f(x_t, t, cond) (spec/dppo-reference.md §3.2), written straight
+ * ONNX export of the diffusion ε-network f(x_t, t, cond) — DiffusionMLP (spec/dppo-reference.md §3.2) and
+ * Unet1D (§3.3, see unetGraph) — written straight
  * in the protobuf wire format (onnx/onnx.proto3 field numbers; protobuf.ts). The sampling loop stays
  * outside: a runtime calls this graph once per denoising step.
  *
@@ -13,7 +14,7 @@
  * file maps back to a checkpoint by name; `metadata_props` hold the actor config, normalisation,
  * ft_denoising_steps and provenance like the safetensors metadata.
  */
-import type { Activation, DiffusionMlpConfig } from '../../config/model';
+import type { Activation, DiffusionMlpConfig, DiffusionUnetConfig } from '../../config/model';
 import { UserError } from '../../core/errors';
 import type { Checkpoint } from '../../policy/checkpoint';
 import type { NamedWeights } from '../../policy/nn';
@@ -23,6 +24,7 @@ const FLOAT = 1;
 const INT64 = 7;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
+const ATTR_INTS = 7;
 export const ONNX_OPSET = 17;
 const IR_VERSION = 8;
 
@@ -30,7 +32,7 @@ interface Node {
   op: string;
   inputs: string[];
   outputs: string[];
-  attrs?: { name: string; int?: number; float?: number }[];
+  attrs?: { name: string; int?: number; float?: number; ints?: number[] }[];
 }
 
 function tensorProto(name: string, dims: number[], data: Float32Array | BigInt64Array): PbWriter {
@@ -62,6 +64,7 @@ function nodeProto(n: Node, i: number): PbWriter {
   for (const a of n.attrs ?? []) {
     const at = new PbWriter().string(1, a.name);
     if (a.float !== undefined) at.float(2, a.float).int(20, ATTR_FLOAT);
+    else if (a.ints !== undefined) at.packedInts(8, a.ints).int(20, ATTR_INTS);
     else at.int(3, a.int ?? 0).int(20, ATTR_INT);
     w.message(5, at);
   }
@@ -142,24 +145,21 @@ class GraphBuilder {
   }
 }
 
-/** ONNX bytes of the DiffusionMLP ε-network held by `c`. */
-export function exportOnnx(c: Checkpoint): Uint8Array {
-  if (c.actorConfig.kind !== 'diffusion-mlp') {
-    throw new UserError(`ONNX export covers the DiffusionMLP ε-network; this checkpoint is a ${c.actorConfig.kind}. Export it as safetensors${c.actorConfig.kind === 'diffusion-unet' ? '' : ' or TF.js'} instead.`);
-  }
-  const cfg: DiffusionMlpConfig = c.actorConfig;
-  const { weights, source } = denoiserWeights(c);
-  const g = new GraphBuilder(weights);
-  const td = cfg.timeDim;
-  const half = td / 2;
-  const actFlat = cfg.horizonSteps * cfg.actionDim;
-  const obsFlat = cfg.condSteps * cfg.obsDim;
-  // Sinusoidal embedding (spec §3.1): freq_j = exp(−j·ln(10000)/(half−1)), [sin | cos].
+/** Sinusoidal embedding of `t` [N] → [N, dim] (spec §3.1): freq_j = exp(−j·ln(10000)/(half−1)), [sin | cos]. */
+function timeEmbedding(g: GraphBuilder, dim: number): string {
+  const half = dim / 2;
   const freqs = new Float32Array(half);
   for (let j = 0; j < half; j++) freqs[j] = Math.exp((-j * Math.log(10000)) / (half - 1));
   const t2 = g.op('Unsqueeze', ['t', g.constI('const.axes1', [1])]);
   const arg = g.op('Mul', [t2, g.constF('const.freqs', [1, half], freqs)]);
-  const emb = g.op('Concat', [g.op('Sin', [arg]), g.op('Cos', [arg])], [{ name: 'axis', int: 1 }]);
+  return g.op('Concat', [g.op('Sin', [arg]), g.op('Cos', [arg])], [{ name: 'axis', int: 1 }]);
+}
+
+function mlpGraph(g: GraphBuilder, cfg: DiffusionMlpConfig): void {
+  const td = cfg.timeDim;
+  const actFlat = cfg.horizonSteps * cfg.actionDim;
+  const obsFlat = cfg.condSteps * cfg.obsDim;
+  const emb = timeEmbedding(g, td);
   const temb = g.linear(g.act(g.linear(emb, 'network.time_embedding.1'), 'mish'), 'network.time_embedding.3');
   const xf = g.op('Reshape', ['x', g.constI('const.shape_x', [-1, actFlat])]);
   const cf = g.op('Reshape', ['cond', g.constI('const.shape_cond', [-1, obsFlat])]);
@@ -184,9 +184,94 @@ export function exportOnnx(c: Checkpoint): Uint8Array {
   }
   g.nodes.push({ op: 'Reshape', inputs: [h, g.constI('const.shape_out', [-1, cfg.horizonSteps, cfg.actionDim])], outputs: ['eps'] });
 
+}
+
+/**
+ * Unet1D (spec §3.3) in channels-first layout [N, C, L]: x is transposed to [N, Da, Ta]; Conv1d/ConvTranspose1d
+ * weights are PyTorch's [O, I, k] / [I, O, k], which is ONNX's layout too; GroupNorm = Reshape [N, G, −1] →
+ * InstanceNormalization (statistics per (row, group), biased variance) → Reshape back → ·weight + bias;
+ * FiLM from the global condition [time_mlp(t), flatten(cond)] through the "larger" cond encoder.
+ */
+function unetGraph(g: GraphBuilder, cfg: DiffusionUnetConfig): void {
+  const { actionDim: Da, dim, dimMults, kernelSize: k, nGroups, groupNormEps: eps } = cfg;
+  const dsed = cfg.diffusionStepEmbedDim;
+  const obsFlat = cfg.condSteps * cfg.obsDim;
+  const temb = g.linear(g.act(g.linear(timeEmbedding(g, dsed), 'network.time_mlp.1'), 'mish'), 'network.time_mlp.3');
+  const cf = g.op('Reshape', ['cond', g.constI('const.shape_cond', [-1, obsFlat])]);
+  const glob = g.op('Concat', [temb, cf], [{ name: 'axis', int: 1 }]);
+  const ones = g.constF('const.gn_ones', [nGroups], new Float32Array(nGroups).fill(1));
+  const zeros = g.constF('const.gn_zeros', [nGroups], new Float32Array(nGroups));
+  const groupShape = g.constI('const.gn_shape', [0, nGroups, -1]);
+  const axis1 = g.constI('const.axis_c', [1]);
+  const axis2 = g.constI('const.axis_l', [2]);
+  const conv = (x: string, key: string, stride = 1, pad = 0) =>
+    g.op('Conv', [x, g.weight(`${key}.weight`), g.weight(`${key}.bias`)], [
+      { name: 'strides', ints: [stride] },
+      { name: 'pads', ints: [pad, pad] },
+    ]);
+  const convBlock = (x: string, key: string) => {
+    const h = conv(x, `${key}.block.0`, 1, Math.floor(k / 2));
+    const n = g.op('InstanceNormalization', [g.op('Reshape', [h, groupShape]), ones, zeros], [{ name: 'epsilon', float: eps }]);
+    const back = g.op('Reshape', [n, g.op('Shape', [h])]);
+    const w = g.op('Unsqueeze', [g.weight(`${key}.block.2.weight`), axis1]);
+    const b = g.op('Unsqueeze', [g.weight(`${key}.block.2.bias`), axis1]);
+    return g.act(g.op('Add', [g.op('Mul', [back, w]), b]), 'mish');
+  };
+  const slice = (x: string, from: number, to: number) => g.op('Slice', [x, g.constI(g.tmp('const.from'), [from]), g.constI(g.tmp('const.to'), [to]), axis1]);
+  const resBlock = (x: string, key: string, cin: number, cout: number) => {
+    let h = convBlock(x, `${key}.blocks.0`);
+    const film = g.linear(g.act(g.linear(g.act(g.linear(glob, `${key}.cond_encoder.0`), 'mish'), `${key}.cond_encoder.2`), 'mish'), `${key}.cond_encoder.4`);
+    if (cfg.condPredictScale) {
+      const scale = g.op('Unsqueeze', [slice(film, 0, cout), axis2]);
+      const bias = g.op('Unsqueeze', [slice(film, cout, 2 * cout), axis2]);
+      h = g.op('Add', [g.op('Mul', [h, scale]), bias]);
+    } else {
+      h = g.op('Add', [h, g.op('Unsqueeze', [film, axis2])]);
+    }
+    h = convBlock(h, `${key}.blocks.1`);
+    const residual = cin !== cout ? conv(x, `${key}.residual_conv`) : x;
+    return g.op('Add', [h, residual]);
+  };
+  const dims = [Da, ...dimMults.map((m) => dim * m)];
+  const inOut = dims.slice(0, -1).map((d, i) => [d, dims[i + 1]] as const);
+  let h = g.op('Transpose', ['x'], [{ name: 'perm', ints: [0, 2, 1] }]);
+  const skips: string[] = [];
+  inOut.forEach(([i, o], level) => {
+    const p = `network.down_modules.${level}`;
+    h = resBlock(h, `${p}.0`, i, o);
+    h = resBlock(h, `${p}.1`, o, o);
+    skips.push(h);
+    if (level < inOut.length - 1) h = conv(h, `${p}.2.conv`, 2, 1);
+  });
+  const mid = dims[dims.length - 1];
+  h = resBlock(h, 'network.mid_modules.0', mid, mid);
+  h = resBlock(h, 'network.mid_modules.1', mid, mid);
+  [...inOut.slice(1)].reverse().forEach(([i, o], level) => {
+    const p = `network.up_modules.${level}`;
+    h = g.op('Concat', [h, skips.pop() as string], [{ name: 'axis', int: 1 }]);
+    h = resBlock(h, `${p}.0`, 2 * o, i);
+    h = resBlock(h, `${p}.1`, i, i);
+    h = g.op('ConvTranspose', [h, g.weight(`${p}.2.conv.weight`), g.weight(`${p}.2.conv.bias`)], [
+      { name: 'strides', ints: [2] },
+      { name: 'pads', ints: [1, 1] },
+    ]);
+  });
+  h = conv(convBlock(h, 'network.final_conv.0'), 'network.final_conv.1');
+  g.nodes.push({ op: 'Transpose', inputs: [h], outputs: ['eps'], attrs: [{ name: 'perm', ints: [0, 2, 1] }] });
+}
+/** ONNX bytes of the ε-network held by `c` (DiffusionMLP or Unet1D). */
+export function exportOnnx(c: Checkpoint): Uint8Array {
+  const cfg = c.actorConfig;
+  if (cfg.kind !== 'diffusion-mlp' && cfg.kind !== 'diffusion-unet') {
+    throw new UserError(`ONNX export covers the diffusion ε-networks (DiffusionMLP, Unet1D); this checkpoint is a ${cfg.kind}. Export it as safetensors or TF.js instead.`);
+  }
+  const { weights, source } = denoiserWeights(c);
+  const g = new GraphBuilder(weights);
+  if (cfg.kind === 'diffusion-mlp') mlpGraph(g, cfg);
+  else unetGraph(g, cfg);
   const graph = new PbWriter();
   g.nodes.forEach((n, i) => graph.message(1, nodeProto(n, i)));
-  graph.string(2, 'dppo_diffusion_mlp_eps');
+  graph.string(2, cfg.kind === 'diffusion-mlp' ? 'dppo_diffusion_mlp_eps' : 'dppo_unet1d_eps');
   for (const t of g.inits) graph.message(5, t);
   graph.message(11, valueInfo('x', ['N', cfg.horizonSteps, cfg.actionDim]));
   graph.message(11, valueInfo('t', ['N']));
