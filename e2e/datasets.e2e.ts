@@ -58,7 +58,7 @@ describe('Datasets page', () => {
 
     // Kept in IndexedDB: listed again after a reload, and opens.
     await page.reload();
-    await page.locator('[data-testid="dataset-stored-list"][data-loaded="true"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="dataset-stored-list"][data-loaded="true"]').waitFor({ state: 'attached', timeout: 30_000 });
     const item = page.getByTestId('dataset-stored-item');
     await item.first().waitFor({ timeout: 30_000 });
     assert.equal(await item.count(), 1);
@@ -112,7 +112,7 @@ describe('Datasets page', () => {
     await page.getByRole('button', { name: 'delete d4rl_hopper.hdf5' }).click();
     await page.getByTestId('dataset-stored-item').waitFor({ state: 'detached' });
     await page.reload();
-    await page.locator('[data-testid="dataset-stored-list"][data-loaded="true"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="dataset-stored-list"][data-loaded="true"]').waitFor({ state: 'attached', timeout: 30_000 });
     assert.equal(await page.getByTestId('dataset-stored-item').count(), 0);
     assert.deepEqual(s.errors, []);
   });
