@@ -51,7 +51,10 @@ export async function initTf(backend: BackendName, opts: InitTfOptions = {}): Pr
   if (!ok) throw new UserError(`The tfjs "${backend}" backend failed to start here; try wasm or cpu.`);
   await tf.ready();
   if (backend === 'wasm') await setUpWasm(opts);
-  if (backend === 'webgpu') guardWebGpuReadSync();
+  if (backend === 'webgpu') {
+    guardWebGpuReadSync();
+    patchWebGpuAddN();
+  }
   return tf.getBackend();
 }
 
@@ -73,6 +76,43 @@ export function syncReadIsUnsafe(): boolean {
 export async function cacheOnHost(tensors: readonly tf.Tensor[]): Promise<void> {
   if (!syncReadIsUnsafe()) return;
   await Promise.all(tensors.map((t) => t.data()));
+}
+
+/** AddN inputs the WebGPU kernel is given at once (its shader binds one storage buffer per input). */
+const WEBGPU_ADDN_MAX = 4;
+
+/**
+ * tfjs-webgpu 4.22's AddN binds every input as its own storage buffer; with more inputs than the device
+ * allows (12 on Chromium's SwiftShader adapter) the pipeline is invalid, the result is 0 and the command
+ * encoder's later work is dropped (measured: a global gradient norm of 0 and a critic AdamW step lost).
+ * Sums of more than WEBGPU_ADDN_MAX tensors are done in chunks instead. Idempotent.
+ */
+function patchWebGpuAddN(): void {
+  const original = tf.getKernel('AddN', 'webgpu') as PatchedKernelConfig | undefined;
+  if (!original || original.dppoPatched) return;
+  const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+    let xs = inputs as unknown as tf.TensorInfo[];
+    const store = backend as { disposeData(id: object): boolean };
+    const made: tf.TensorInfo[] = [];
+    while (xs.length > WEBGPU_ADDN_MAX) {
+      const next: tf.TensorInfo[] = [];
+      for (let i = 0; i < xs.length; i += WEBGPU_ADDN_MAX) {
+        const part = xs.slice(i, i + WEBGPU_ADDN_MAX);
+        if (part.length === 1) next.push(part[0]);
+        else {
+          const out = original.kernelFunc({ inputs: part as unknown as tf.NamedTensorInfoMap, backend, attrs }) as tf.TensorInfo;
+          made.push(out);
+          next.push(out);
+        }
+      }
+      xs = next;
+    }
+    const result = original.kernelFunc({ inputs: xs as unknown as tf.NamedTensorInfoMap, backend, attrs }) as tf.TensorInfo;
+    for (const t of made) if (t !== result) store.disposeData(t.dataId);
+    return result;
+  };
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({ ...original, kernelFunc, dppoPatched: true } as PatchedKernelConfig);
 }
 
 interface ReadSyncBackend {
