@@ -27,10 +27,11 @@ import './policies.css';
 
 const ALGO: Record<string, 'dppo' | 'gaussian' | 'gmm'> = { 'diffusion-mlp': 'dppo', 'gaussian-mlp': 'gaussian', 'gmm-mlp': 'gmm' };
 const ORIGIN: Record<string, string> = { bundled: 'bundled', session: 'trained (saving…)', trained: 'trained', imported: 'imported', run: 'from a run' };
+/** Export formats and the actor kinds each covers (null = every kind); docs/checkpoints.md. */
 const FORMATS = [
-  { format: 'safetensors', label: 'safetensors' },
-  { format: 'onnx', label: 'ONNX' },
-  { format: 'tfjs', label: 'TF.js' },
+  { format: 'safetensors', label: 'safetensors', kinds: null },
+  { format: 'onnx', label: 'ONNX', kinds: ['diffusion-mlp', 'diffusion-unet'] },
+  { format: 'tfjs', label: 'TF.js', kinds: ['diffusion-mlp'] },
 ] as const;
 
 function download(files: PickedFile[]): void {
@@ -247,12 +248,16 @@ function Row({ entry }: { entry: PolicyEntry }) {
         <td className="num">{info ? info.params.toLocaleString() : fmtBytes(entry.byteLength)}</td>
         <td>
           <div className="policy-actions">
-            {FORMATS.map((f) => (
+            {FORMATS.map((f) => {
+              const kind = entry.kind ?? info?.kind;
+              const covered = f.kinds === null || kind === undefined || (f.kinds as readonly string[]).includes(kind);
+              return (
               <Button
                 key={f.format}
                 small
                 data-testid={`policy-export-${f.format}`}
-                disabled={exporting !== null}
+                disabled={exporting !== null || !covered}
+                title={covered ? `Download as ${f.label}` : `${f.label} export covers ${f.kinds?.join(' and ')} ε-networks; use safetensors for a ${kind}`}
                 onClick={async () => {
                   const files = await exportPolicy(entry.ref, f.format);
                   if (files) download(files);
@@ -260,7 +265,8 @@ function Row({ entry }: { entry: PolicyEntry }) {
               >
                 {exporting?.ref === entry.ref && exporting.format === f.format ? '…' : f.label}
               </Button>
-            ))}
+              );
+            })}
             {algo && task ? (
               <a href={routeHref('experiments', `task=${task}&algo=${algo}`)} onClick={() => entry.origin !== 'bundled' && selectCheckpoint(task, algo, entry.ref)} data-testid="policy-finetune">
                 fine-tune →
