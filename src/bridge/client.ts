@@ -97,14 +97,15 @@ export function checkBridgeUrl(text: string): string {
  * carrying `?token=` or `#token=`, or just a URL (token then typed apart). Null fields were not found.
  */
 export function parseBridgeLine(text: string): { url: string | null; token: string | null } {
-  const m = /\bwss?:\/\/[^\s'"<>]+/.exec(text);
+  const m = /\bwss?:\/\/[^\s'"<>()]+/.exec(text);
   let url: string | null = null;
   let token: string | null = null;
   if (m) {
     try {
       const u = new URL(m[0]);
       const hashParams = new URLSearchParams(u.hash.replace(/^#/, ''));
-      token = u.searchParams.get('token') ?? hashParams.get('token');
+      // Only the token's own characters (token_urlsafe: A–Z a–z 0–9 _ -), so "…#token=abc)" gives "abc".
+      token = /^[A-Za-z0-9_\-.~]+/.exec(u.searchParams.get('token') ?? hashParams.get('token') ?? '')?.[0] ?? null;
       url = `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
     } catch {
       url = null;

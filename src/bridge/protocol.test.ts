@@ -128,6 +128,8 @@ describe('what a user pastes', () => {
     expect(parseBridgeLine('ws://127.0.0.1:9000/?token=xyz')).toEqual({ url: 'ws://127.0.0.1:9000', token: 'xyz' });
     expect(parseBridgeLine('ws://localhost:8765')).toEqual({ url: 'ws://localhost:8765', token: null });
     expect(parseBridgeLine('hello')).toEqual({ url: null, token: null });
+    // dppo-bridge's own one-line form, inside its parenthesis.
+    expect(parseBridgeLine('  (or both in one line: ws://127.0.0.1:38507#token=abc_1)')).toEqual({ url: 'ws://127.0.0.1:38507', token: 'abc_1' });
   });
 
   it('a URL that is not ws:// or wss:// is refused with the form it should have', () => {
