@@ -2,8 +2,8 @@
  * Policies page in real Chromium (issue 10): export a bundled policy as safetensors, ONNX and TF.js
  * (Playwright download events), import each file again through the file input and find it listed with its
  * config; a .pt whose pickle calls os.system is refused with a message naming it and the page stays usable;
- * an imported checkpoint evaluates with a progress bar, is still listed after a reload and is offered for
- * fine-tuning in the Experiments form.
+ * an imported checkpoint evaluates with a progress bar; a checkpoint pre-trained in the tab is saved as
+ * 'trained'; all are still listed after a reload and offered for fine-tuning in the Experiments form.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -117,7 +117,24 @@ describe('Policies: export, import, refuse, evaluate, persist', () => {
     assert.match((await result.textContent()) ?? '', /success \d+% · return .* · 4 episodes on avoid-m1/);
   });
 
-  it('keeps imported checkpoints after a reload', async () => {
+  it('saves a checkpoint pre-trained in the tab to the browser store and lists it as trained', async () => {
+    const { page } = s;
+    await page.evaluate(() => {
+      location.hash = '#/experiments';
+    });
+    await page.getByTestId('pretrain-kind').selectOption('gaussian-mlp');
+    await page.getByTestId('pretrain-epochs').fill('1');
+    await page.getByTestId('pretrain-start').click();
+    await page.locator('[data-testid="pretrain-progress"][data-status="done"]').waitFor({ timeout: 300_000 });
+    await openPolicies(page);
+    const trained = page.locator('[data-testid="policy-row"][data-origin="trained"]');
+    await trained.first().waitFor({ timeout: 60_000 });
+    const ref = (await trained.first().getAttribute('data-ref')) ?? '';
+    assert.match(ref, /^stored:[0-9a-f]{16}$/);
+    imported.push(ref);
+  });
+
+  it('keeps imported and trained checkpoints after a reload', async () => {
     const { page } = s;
     await page.reload();
     await openPolicies(page);
