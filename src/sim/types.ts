@@ -6,6 +6,7 @@
  * Legend: n = nEnvs, Ta = chunk length given, Te = actSteps executed, Da = action dim, Do = obs dim,
  * Dt = trace dim of the task's trajectory view, G = number of task tags.
  */
+import type { GpuOverrides } from '../config/gpuOverrides';
 import type { ExpertConfig } from '../config/expert';
 import type { Algo, FinetuneConfig } from '../config/finetune';
 import type { CriticConfig, DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig } from '../config/model';
@@ -297,6 +298,11 @@ export interface TaskFamily {
   /** Optional: the env rule the native benchmark driver (bench/native_sim.py) reproduces; null if it cannot. */
   native?(taskId: TaskId): NativeRule | null;
   presets: Record<PresetName, PresetFn>;
+  /**
+   * Optional: values a preset changes when the run trains on a real GPU, with the reason (config/gpuOverrides.ts;
+   * never on a software adapter, only values left at the preset's). null = none for this preset.
+   */
+  gpuOverrides?: (taskId: TaskId, preset: PresetName, algo: Algo) => GpuOverrides | null;
   /** Optional: settings of from-scratch Gaussian PPO (`dppo expert`, train/ppoScratch.ts) for a task of the family. */
   expertPreset?: (taskId: TaskId, seed?: number) => ExpertConfig;
   networks: TaskNetworks;

@@ -18,6 +18,7 @@ import { initTf, tf } from '../policy/tfSetup';
 import { wasmKernelsLabel } from '../policy/wasmKernels';
 import { timeAutoWorkload } from '../../bench/workload';
 import type { AutoWorkload, BackendName, BackendProbe, BackendReport } from './protocol';
+import { setActiveBackendInfo } from './activeBackend';
 import { benchmark, probeWebGl, probeWebGpu, selfCheck, type HardwareProbe } from './backendProbe';
 
 /** Order of preference when measurements tie (GPU first); cpu is never benchmarked in auto mode. */
@@ -179,6 +180,7 @@ export class BackendManager {
       await withTimeout(initTf(name, { wasmPath: this.opts.wasmPath }), START_TIMEOUT_MS, `starting ${name}`);
       if (tf.getBackend() !== name) throw new Error(`tfjs reports "${tf.getBackend()}" as active`);
       this.active = name;
+      setActiveBackendInfo({ name, software: this.hardwareOf(name).software });
       if (!known) {
         const checkError = await selfCheck();
         if (!(checkError <= MAX_CHECK_ERROR)) {

@@ -28,6 +28,9 @@ import { finetunePpo, type FinetuneHandles, type FinetuneResult, type SavedState
 import { decodeTrainingState, encodeTrainingState } from '../train/trainingState';
 import { encodeCheckpoint } from '../policy/checkpoint';
 import { bridgeEnvFactory } from '../bridge/bridgeVecEnv';
+import { applyGpuOverrides } from '../config/gpuOverrides';
+import { isTaskId, taskFamily } from '../sim/registry';
+import { activeBackendInfo } from './activeBackend';
 import { vendorUrl } from './assetBase';
 import { runPretrainJob } from './pretrainJob';
 import type { InspectResult, TrainRequest, TrainResponse } from './protocol';
@@ -99,7 +102,16 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
     const checkpoint = await loadCheckpoint(msg.checkpoint);
     // The settings through the schema once more (the request may come from an old page or a stored run) and
     // against this checkpoint (K′ ≤ K, rollout memory), with the messages the form and the CLI give.
-    const checked = resolveFinetuneConfig(config);
+    const resolved = resolveFinetuneConfig(config);
+    // GPU-sized work (issue 12): on a real GPU the task's preset may batch more; what changed is said here
+    // and recorded in the config the run uses (its checkpoints' provenance).
+    const family = isTaskId(resolved.task) ? taskFamily(resolved.task) : null;
+    const overrides = family?.gpuOverrides?.(resolved.task, 'laptop', resolved.algo) ?? null;
+    const sized = family ? applyGpuOverrides(resolved, family.presets.laptop(resolved.task, resolved.algo, resolved.seed), overrides, activeBackendInfo()) : { config: resolved, changed: [], reason: '' };
+    const checked = sized.config;
+    if (sized.changed.length) {
+      emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: `GPU-sized: ${sized.changed.map((c) => `${c.key} ${c.from} → ${c.to}`).join(', ')} (${sized.reason})` });
+    }
     validateAgainstActor(checked, checkpoint.actorConfig);
     // Bridge-hosted envs: this worker's own WebSocket to the bridge (a dropped connection fails the step
     // with a UserError, and the loop ends the run after its last complete iteration).

@@ -16,6 +16,7 @@ import {
   avoidGaussianActor,
   avoidGmmActor,
   avoidLaptopPreset,
+  avoidGpuOverrides,
   avoidReferencePreset,
   type AvoidTaskId,
 } from './presets';
@@ -66,6 +67,7 @@ export const avoidFamily: TaskFamily = {
     return new AvoidEnv(ctx.mujoco, { taskId, maxEpisodeSteps: ctx.maxEpisodeSteps });
   },
   presets: { reference: avoidReferencePreset, laptop: avoidLaptopPreset },
+  gpuOverrides: (_task, preset, algo) => avoidGpuOverrides(preset, algo),
   networks: { 'diffusion-mlp': avoidDiffusionActor, 'gaussian-mlp': avoidGaussianActor, 'gmm-mlp': avoidGmmActor, critic: avoidCritic },
   trajectory: {
     kind: 'plane',

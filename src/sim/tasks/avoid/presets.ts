@@ -5,6 +5,7 @@
  */
 import type { DiffusionMlpConfig, GaussianMlpConfig, GmmMlpConfig, CriticConfig } from '../../../config/model';
 import { COLLAPSE_PRESET, type Algo, type FinetuneConfig } from '../../../config/finetune';
+import type { GpuOverrides } from '../../../config/gpuOverrides';
 import { avoidSpec } from './avoidEnv';
 
 export const AVOID_TASKS = ['avoid-m1', 'avoid-m2', 'avoid-m3'] as const;
@@ -74,6 +75,22 @@ export function avoidLaptopPreset(task: string, algo: Algo, seed = 0): FinetuneC
     actorLr: 5e-5,
     actorMinLr: 5e-5,
     lrFirstCycleSteps: 30,
+  };
+}
+
+/**
+ * GPU-sized work (issue 12; applied only on a real GPU, never a software adapter, and only to values left at
+ * the preset's): the laptop row goes back to the reference row's 50 envs and 6,250-item (DPPO; 625 for
+ * Gaussian/GMM) minibatches. Why: the laptop row shrank exactly these two values so one iteration fits 2 CPU
+ * cores; a GPU batches a 50-env chain and a 6,250-item minibatch in few large dispatches, so the run gets the
+ * paper's batch statistics back. The algorithm settings (lr, epochs, K′, clipping) do not change.
+ */
+export function avoidGpuOverrides(preset: 'reference' | 'laptop', algo: Algo): GpuOverrides | null {
+  if (preset === 'reference') return null;
+  const ref = avoidReferencePreset('avoid-m2', algo);
+  return {
+    values: { nEnvs: ref.nEnvs, batchSize: ref.batchSize },
+    reason: `on a GPU the laptop preset uses the reference's ${ref.nEnvs} envs and ${ref.batchSize}-item minibatches (a GPU batches them in few dispatches; the laptop sizes only exist for 2 CPU cores)`,
   };
 }
 
