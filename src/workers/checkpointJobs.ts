@@ -12,6 +12,7 @@ import { evaluate } from '../train/evaluate';
 import { vendorUrl } from './assetBase';
 import type { CheckpointInfo, CheckpointJob, CheckpointJobResult, CheckpointRequest, CheckpointResponse } from './checkpointProtocol';
 import { loadCheckpoint } from './runAssets';
+import { jobActive } from './trainRuns';
 
 type Post = (res: CheckpointResponse, transfer?: Transferable[]) => void;
 
@@ -90,6 +91,8 @@ async function run(job: CheckpointJob, requestId: number, post: Post): Promise<{
       return { result: { kind: 'bytes', info: describe(job.ref, c), bytes }, transfer: [bytes] };
     }
     case 'evaluate': {
+      // One long job at a time in this worker (2-core target), as for runs and the benchmark.
+      if (jobActive()) throw new UserError('A fine-tuning run or pre-training is going in this tab; evaluate once it has finished, or stop it first.');
       const c = await loadCheckpoint(job.ref);
       const task = job.task ?? taskOf(job.ref, c);
       if (!task) throw new UserError(`${job.ref} does not say which task it was trained on; pick the task to evaluate it on.`);
