@@ -97,7 +97,7 @@ describe('strict options', () => {
     expect(await fails('trace', '--task', 'hopper', '--actions', datasetNpz)).toBe(`--actions ${datasetNpz} is an npz archive (a dataset), not a .npy array.`);
     expect(await fails('inspect', emptyNpz)).toBe(`inspect ${emptyNpz} is empty (0 bytes).`);
     expect(await fails('inspect', folder)).toBe(`inspect ${folder} is a directory, not a file.`);
-    expect(await fails('inspect', actionsNpy)).toMatch(/is a \.npy array; inspect reads \.npz datasets and \.safetensors checkpoints/);
+    expect(await fails('inspect', actionsNpy)).toMatch(/is a single \.npy array; datasets are \.npz archives/);
   });
 
   it('finetune infers the task (and algorithm) from the checkpoint and checks K′ against it before any work', async () => {

@@ -117,6 +117,16 @@ describe('checkpoint file (safetensors + metadata)', () => {
     [p, critic, loaded.policy, loaded.critic!].forEach((x) => x.dispose());
   });
 
+  it('reads bytes that sit inside a larger buffer (a Node Buffer from readFileSync is a view into a pool)', () => {
+    const p = new DiffusionMlpPolicy(SMALL, new Rng(4));
+    const weights = p.namedWeights();
+    const bytes = encodeCheckpoint({ actorConfig: SMALL, normalization: NORM, weights, provenance: {} });
+    const pool = Buffer.alloc(bytes.length + 24, 0x7f);
+    pool.set(bytes, 24);
+    const back = decodeCheckpoint(pool.subarray(24));
+    for (const [k, w] of weights) expect(bitwiseEqual(back.weights.get(k)!.data, w.data), k).toBe(true);
+  });
+
   it('a pre-training checkpoint (network.*) loads, and prepareFinetune copies it into actor_ft', () => {
     const pre = buildPolicy(SMALL, new Rng(5));
     const ckpt = decodeCheckpoint(encodeCheckpoint({ actorConfig: SMALL, normalization: NORM, weights: pre.namedWeights(), provenance: {} }));

@@ -122,8 +122,9 @@ export function readSafetensors(bytes: Uint8Array): { entries: Map<string, Heade
 
 function toFloat32(e: HeaderEntry, data: Uint8Array): Float32Array {
   const [b, end] = e.data_offsets;
-  const raw = data.slice(b, end);
-  const view = new DataView(raw.buffer);
+  // A fresh copy: a Node Buffer's slice() is a view into a shared pool, so its .buffer is not these bytes.
+  const raw = Uint8Array.prototype.slice.call(data, b, end);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const count = e.shape.reduce((a, d) => a * d, 1);
   const out = new Float32Array(count);
   switch (e.dtype) {
