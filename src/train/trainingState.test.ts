@@ -43,7 +43,8 @@ interface Trace {
 async function run(config: FinetuneConfig, checkpoint: Checkpoint, opts: { stopAfter?: number; resume?: Uint8Array } = {}): Promise<Trace> {
   const trace: Trace = { metrics: new Map(), tensors: new Map(), states: new Map(), summary: null };
   let stopped = false;
-  const control: RunControl = { checkpoint: async () => undefined, get stopped() { return stopped; } };
+  // Each checkpoint yields a macrotask, so the test worker's RPC with vitest is answered during long runs.
+  const control: RunControl = { checkpoint: () => new Promise<void>((r) => setImmediate(r)), get stopped() { return stopped; } };
   const sink = (ev: TrainEvent) => {
     if (ev.type === 'iteration') {
       trace.metrics.set(ev.itr, ev.metrics);
