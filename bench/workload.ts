@@ -263,13 +263,14 @@ async function timeUpdate(spec: WorkloadSpec, load: Loader): Promise<WorkloadRes
   const ids = Int32Array.from({ length: spec.batchSize }, (_, i) => i % (N * P));
   const actorOpt = new AdamW(policy.trainableVariables(), { lr: 1e-7, weightDecay: 0 });
   const criticOpt = new AdamW(critic.trainableVariables(), { lr: 1e-7, weightDecay: 0 });
-  let last = { pgLoss: NaN, vLoss: NaN };
+  // The losses of the first step (the number of timed steps depends on the backend's speed).
+  let first: { pgLoss: number; vLoss: number } | null = null;
   try {
     const ms = await timeMedian(spec.reps, spec.budgetMs, async () => {
       const s = await ppoMinibatchStepAsync(policy, critic, batch, ids, preset, actorOpt, criticOpt);
-      last = { pgLoss: s.pgLoss, vLoss: s.vLoss };
+      first ??= { pgLoss: s.pgLoss, vLoss: s.vLoss };
     });
-    return { ms, samplesPerS: (1000 * spec.batchSize) / ms, batch: spec.batchSize, ...last };
+    return { ms, samplesPerS: (1000 * spec.batchSize) / ms, batch: spec.batchSize, ...first! };
   } finally {
     actorOpt.dispose();
     criticOpt.dispose();
