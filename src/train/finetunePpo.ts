@@ -394,6 +394,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
           const state = await captureState();
           if (state) {
             const at = completed - 1;
+            await cacheOnHost(allWeights()); // the state's checkpoint() reads synchronously (unsafe on WebGPU otherwise)
             await opts.onState({ state, checkpoint: () => checkpointOf(at) });
           } else {
             stateUnavailable = true;
