@@ -26,5 +26,9 @@ for t in $tasks; do
   if [[ $what == checkpoints || $what == all ]]; then
     npx dppo pretrain --task "$t" --policy diffusion-mlp --data "builtin:$t/train" --epochs 30 --seed 0 \
       --out "public/checkpoints/$t/diffusion-mlp.safetensors" --json | tail -n 1
+    for p in gaussian-mlp gmm-mlp; do
+      npx dppo pretrain --task "$t" --policy "$p" --data "builtin:$t/train" --epochs 20 --seed 0 \
+        --out "public/checkpoints/$t/$p.safetensors" --json | tail -n 1
+    done
   fi
 done
