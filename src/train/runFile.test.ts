@@ -1,5 +1,5 @@
 /**
- * A run as a file (issue 10): build → read gives back the same run, curves (NaN included), final checkpoint
+ * A run as a file (issue 10; here in train/ because it builds a real config through the task registry): build → read gives back the same run, curves (NaN included), final checkpoint
  * and training state; a foreign, damaged or edited file is refused with a specific message.
  */
 import { readFileSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../core/errors';
 import { decodeCheckpoint } from '../policy/checkpoint';
 import { taskFamily } from '../sim/registry';
-import { buildRunFile, readRunFile, RUN_FILE_FORMAT, sha256Hex } from './runFile';
-import type { StoredPoint, StoredRun } from './runs';
+import { buildRunFile, readRunFile, RUN_FILE_FORMAT, sha256Hex } from '../data/runFile';
+import type { StoredPoint, StoredRun } from '../data/runs';
 
 const task = taskFamily('two-goals').tasks[0].id;
 const ckptBytes = new Uint8Array(readFileSync(join(process.cwd(), 'public/checkpoints/avoid-m2/diffusion-mlp.safetensors')));
