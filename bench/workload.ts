@@ -10,15 +10,21 @@
  *   training code's own `ppoMinibatchStep`, on a synthetic rollout;
  * - finetune: `iters` whole fine-tuning iterations (rollout, values/log-probs, update) through `finetunePpo`,
  *   with `tf.memory()` after each iteration (tensor count, bytes on the GPU) to show nothing grows;
- * - pretrain: one behaviour-cloning epoch of `batches` minibatches through `pretrainBc` (its mean loss).
+ * - pretrain: one behaviour-cloning epoch of `batches` minibatches through `pretrainBc` (its mean loss);
+ * - coverage (coverItrs > 0; the GPU parity checks): the other engine paths, tiny — `coverItrs` Gaussian-PPO
+ *   and GMM-PPO fine-tuning iterations (their bundled checkpoints), one evaluation round through `evaluate`
+ *   (eval-mode sampling, spec §2.4; episodes cut to two chunks, the shortest that counts, spec §4.2), the
+ *   inspector's sampling (every denoising step recorded, as `inspect` in src/workers/trainRuns.ts asks for
+ *   the action clouds, paper Fig. 11) and a seeded DPPO Unet1D denoiser (spec §3.3,
+ *   `model/diffusion/unet.py`) sampling a chain in both modes.
  *
  * Timings: one warm-up (shader compilation on GPU backends), then the median of up to `reps` within
- * `budgetMs` (at least one).
+ * `budgetMs` (at least one); a warm-up that alone outlasts `budgetMs` (a software GPU) is the measurement.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Algo, FinetuneConfig } from '../src/config/finetune';
 import { resolveFinetuneConfig } from '../src/config/finetune';
-import { criticConfigFor } from '../src/config/model';
+import { criticConfigFor, type DiffusionUnetConfig } from '../src/config/model';
 import { Rng } from '../src/core/rng';
 import { AdamW } from '../src/policy/adamw';
 import type { Checkpoint } from '../src/policy/checkpoint';
@@ -28,6 +34,7 @@ import { buildPolicy, policyFromCheckpoint } from '../src/policy/index';
 import type { Critic, Policy } from '../src/policy/types';
 import { clipCoefficients } from '../src/rl/ppoLoss';
 import { actorConfigFor, defaultCheckpointFor, taskFamily } from '../src/sim/registry';
+import { evaluate } from '../src/train/evaluate';
 import { finetunePpo } from '../src/train/finetunePpo';
 import { ppoMinibatchStepAsync, type UpdateBatch } from '../src/train/ppoUpdate';
 import { BC_DEFAULTS, pretrainBc, type BcDataset } from '../src/train/pretrainBc';
@@ -54,6 +61,8 @@ export interface WorkloadSpec {
   /** Timed repetitions of chain and update (after one warm-up), within budgetMs. */
   reps: number;
   budgetMs: number;
+  /** Coverage of the other engine paths (Gaussian/GMM iterations each, eval, inspector, UNet); 0/absent = skip. */
+  coverItrs?: number;
 }
 
 /** What the in-app benchmark runs by default: the laptop preset's envs and minibatch, one short iteration. */
@@ -104,8 +113,21 @@ export interface WorkloadResult {
   update: { ms: number; samplesPerS: number; batch: number; pgLoss: number; vLoss: number };
   finetune: { msPerItr: number; envStepsPerS: number; iterations: FinetuneIterationRecord[] } | null;
   pretrain: { ms: number; samplesPerS: number; loss: number; batches: number } | null;
+  coverage: CoverageResult | null;
   /** Tensors alive after the workload minus before (0 = nothing leaked). */
   leakedTensors: number;
+}
+
+/** What the coverage part measured (every number is compared across backends on the same seed). */
+export interface CoverageResult {
+  gaussian: FinetuneIterationRecord[];
+  gmm: FinetuneIterationRecord[];
+  /** One evaluation round (eval-mode chains through the env). */
+  evaluate: { episodes: number; avgReturn: number; avgBestReward: number; successRate: number };
+  /** Inspector sampling: recorded steps (K + 1) and the mean |first action| at each of them. */
+  inspector: { steps: number; absMeanPerStep: number[] };
+  /** The Unet1D denoiser: its K, and the mean |action| of a training-mode (chain recorded) and an eval-mode chain. */
+  unet: { denoisingSteps: number; chainLength: number; actionsAbsMean: number; evalActionsAbsMean: number; chainAbsMean: number };
 }
 
 export function memoryPoint(): MemoryPoint {
@@ -119,9 +141,15 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** One warm-up, then the median of up to `reps` runs while `budgetMs` lasts (at least one). */
+/**
+ * One warm-up, then the median of up to `reps` runs while `budgetMs` lasts (at least one). A warm-up that
+ * alone outlasts the budget (a software GPU adapter) is the measurement: repeating it would only cost time.
+ */
 async function timeMedian(reps: number, budgetMs: number, f: () => Promise<void>): Promise<number> {
+  const w0 = performance.now();
   await f();
+  const warm = performance.now() - w0;
+  if (budgetMs > 0 && warm > budgetMs) return warm;
   const times: number[] = [];
   const start = performance.now();
   while (times.length < Math.max(1, reps) && (times.length === 0 || performance.now() - start < budgetMs)) {
@@ -136,13 +164,15 @@ export interface WorkloadInputs {
   checkpoint: Checkpoint;
   /** Needed when spec.pretrainBatches > 0. */
   dataset?: BcDataset & { normalization: NormalizationStats };
+  /** Needed when spec.coverItrs > 0: the task's Gaussian and GMM checkpoints. */
+  coverCheckpoints?: { gaussian: Checkpoint; gmm: Checkpoint };
   /** Called between parts (progress text). */
-  onPart?: (part: 'chain' | 'update' | 'finetune' | 'pretrain') => void;
+  onPart?: (part: 'chain' | 'update' | 'finetune' | 'pretrain' | 'coverage') => void;
 }
 
 /** The fine-tuning config the workload's iterations use: the laptop preset resized (the run's recorded config). */
-export function workloadFinetuneConfig(spec: WorkloadSpec): FinetuneConfig {
-  const preset = taskFamily(spec.task).presets.laptop(spec.task, spec.algo, spec.seed);
+export function workloadFinetuneConfig(spec: WorkloadSpec, algo: Algo = spec.algo): FinetuneConfig {
+  const preset = taskFamily(spec.task).presets.laptop(spec.task, algo, spec.seed);
   return resolveFinetuneConfig(preset, {
     nEnvs: spec.finetuneEnvs,
     nSteps: spec.finetuneSteps,
@@ -174,7 +204,13 @@ export async function runWorkload(spec: WorkloadSpec, inputs: WorkloadInputs): P
     inputs.onPart?.('pretrain');
     pretrain = await runPretrain(spec, inputs.checkpoint, inputs.dataset);
   }
-  return { backend, chain, update, finetune, pretrain, leakedTensors: tf.memory().numTensors - before };
+  let coverage: CoverageResult | null = null;
+  if ((spec.coverItrs ?? 0) > 0) {
+    if (!inputs.coverCheckpoints) throw new Error('runWorkload: coverItrs > 0 needs the Gaussian and GMM checkpoints');
+    inputs.onPart?.('coverage');
+    coverage = await runCoverage(spec, inputs.checkpoint, inputs.coverCheckpoints);
+  }
+  return { backend, chain, update, finetune, pretrain, coverage, leakedTensors: tf.memory().numTensors - before };
 }
 
 /** Builds the policy (and critic, when there is one) a part measures. */
@@ -279,8 +315,8 @@ async function timeUpdate(spec: WorkloadSpec, load: Loader): Promise<WorkloadRes
   }
 }
 
-async function runFinetune(spec: WorkloadSpec, ckpt: Checkpoint): Promise<NonNullable<WorkloadResult['finetune']>> {
-  const config = workloadFinetuneConfig(spec);
+async function runFinetune(spec: WorkloadSpec, ckpt: Checkpoint, algo: Algo = spec.algo): Promise<NonNullable<WorkloadResult['finetune']>> {
+  const config = algo === spec.algo ? workloadFinetuneConfig(spec) : workloadFinetuneConfig({ ...spec, finetuneIters: spec.coverItrs ?? 1, finetuneBatch: spec.finetuneEnvs * spec.finetuneSteps }, algo);
   const iterations: FinetuneIterationRecord[] = [];
   const result = await finetunePpo({
     config,
@@ -318,4 +354,82 @@ async function runPretrain(spec: WorkloadSpec, ckpt: Checkpoint, ds: NonNullable
   });
   const ms = performance.now() - t0;
   return { ms, samplesPerS: (1000 * spec.pretrainBatches * spec.pretrainBatchSize) / ms, loss: out.finalLoss, batches: spec.pretrainBatches };
+}
+
+const absMeanOf = async (t: tf.Tensor): Promise<number> => {
+  const m = tf.tidy(() => tf.mean(tf.abs(t)));
+  const v = (await m.data())[0];
+  m.dispose();
+  return v;
+};
+
+async function runCoverage(spec: WorkloadSpec, ckpt: Checkpoint, other: { gaussian: Checkpoint; gmm: Checkpoint }): Promise<CoverageResult> {
+  const gaussian = (await runFinetune(spec, other.gaussian, 'gaussian')).iterations;
+  const gmm = (await runFinetune(spec, other.gmm, 'gmm')).iterations;
+  const preset = taskFamily(spec.task).presets.laptop(spec.task, spec.algo, spec.seed);
+  const actSteps = ckpt.actorConfig.actSteps;
+  const ev = await evaluate({
+    task: spec.task,
+    checkpoint: ckpt,
+    episodes: spec.finetuneEnvs,
+    nEnvs: spec.finetuneEnvs,
+    seed: spec.seed + 3,
+    maxEpisodeSteps: 2 * actSteps,
+    minSamplingDenoisingStd: preset.minSamplingDenoisingStd,
+    randnClipValue: preset.randnClipValue,
+  });
+  const evaluation = { episodes: ev.episodes, avgReturn: ev.avg_return, avgBestReward: ev.avg_best_reward, successRate: ev.success_rate };
+
+  // The inspector's request path: n copies of one state, every denoising step recorded (trainRuns.ts `inspect`).
+  const { policy } = policyFromCheckpoint(ckpt, new Rng(spec.seed + 5));
+  const obsDim = policy.config.obsDim * policy.config.condSteps;
+  const inspector: CoverageResult['inspector'] = { steps: 0, absMeanPerStep: [] };
+  try {
+    const state = Array.from({ length: obsDim }, (_, i) => 0.5 * Math.sin(i + 1));
+    const obs = tf.tensor2d(Array.from({ length: spec.nEnvs }, () => state).flat(), [spec.nEnvs, obsDim]);
+    const r = policy.sample(obs, { deterministic: false, recordChain: false, recordAllSteps: true, rng: new Rng(spec.seed + 13), minSamplingDenoisingStd: preset.minSamplingDenoisingStd, randnClipValue: preset.randnClipValue });
+    const all = r.allSteps ?? (r.actions.expandDims(0) as tf.Tensor4D);
+    const perStep = tf.tidy(() => tf.mean(tf.abs(all.slice([0, 0, 0, 0], [all.shape[0], spec.nEnvs, 1, policy.config.actionDim])), [1, 2, 3]));
+    inspector.steps = all.shape[0];
+    inspector.absMeanPerStep = Array.from(await perStep.data());
+    tf.dispose([obs, perStep, r.actions, r.chain ?? [], r.allSteps ?? []]);
+  } finally {
+    policy.dispose();
+  }
+  return { gaussian, gmm, evaluate: evaluation, inspector, unet: await runUnet(spec, ckpt) };
+}
+
+/** A seeded Unet1D denoiser with the task's dims and few denoising steps (DPPO `model/diffusion/unet.py`). */
+export function coverageUnetConfig(ckpt: Checkpoint): DiffusionUnetConfig {
+  const a = ckpt.actorConfig;
+  return {
+    kind: 'diffusion-unet', obsDim: a.obsDim, actionDim: a.actionDim, condSteps: a.condSteps, horizonSteps: a.horizonSteps, actSteps: a.actSteps,
+    denoisingSteps: 4, denoisedClipValue: 1, diffusionStepEmbedDim: 16, dim: 16, dimMults: a.horizonSteps % 2 === 0 ? [1, 2] : [1],
+    kernelSize: 5, nGroups: 8, groupNormEps: 1e-5, condPredictScale: true,
+  };
+}
+
+async function runUnet(spec: WorkloadSpec, ckpt: Checkpoint): Promise<CoverageResult['unet']> {
+  const cfg = coverageUnetConfig(ckpt);
+  const policy = buildPolicy(cfg, new Rng(spec.seed + 17));
+  policy.prepareFinetune?.(cfg.denoisingSteps);
+  const preset = taskFamily(spec.task).presets.laptop(spec.task, spec.algo, spec.seed);
+  const obsDim = cfg.obsDim * cfg.condSteps;
+  const obs = tf.randomUniform([spec.nEnvs, obsDim], -1, 1, 'float32', spec.seed + 19) as tf.Tensor2D;
+  try {
+    const sample = async (deterministic: boolean) => {
+      const r = policy.sample(obs, { deterministic, recordChain: !deterministic, rng: new Rng(spec.seed + 23), minSamplingDenoisingStd: preset.minSamplingDenoisingStd, randnClipValue: preset.randnClipValue });
+      const a = await absMeanOf(r.actions);
+      const c = r.chain ? await absMeanOf(r.chain) : NaN;
+      const len = r.chain ? r.chain.shape[1] : 0;
+      tf.dispose([r.actions, r.chain ?? [], r.allSteps ?? []]);
+      return { a, c, len };
+    };
+    const train = await sample(false);
+    const evalMode = await sample(true);
+    return { denoisingSteps: cfg.denoisingSteps, chainLength: train.len, actionsAbsMean: train.a, evalActionsAbsMean: evalMode.a, chainAbsMean: train.c };
+  } finally {
+    obs.dispose();
+    policy.dispose();
+  }
 }

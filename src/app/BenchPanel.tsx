@@ -19,6 +19,7 @@ const FIELDS: { key: keyof BenchSizes; label: string; title: string }[] = [
   { key: 'finetuneBatch', label: 'itr batch', title: 'minibatch of the fine-tuning iterations (one epoch)' },
   { key: 'pretrainBatches', label: 'BC batches', title: 'behaviour-cloning minibatches (one epoch; 0 = skip)' },
   { key: 'pretrainBatchSize', label: 'BC batch', title: 'behaviour-cloning minibatch size' },
+  { key: 'coverItrs', label: 'other paths', title: 'Gaussian- and GMM-PPO iterations each, plus one evaluation round, inspector sampling and a UNet chain (0 = skip; a cross-backend check)' },
 ];
 
 const fmt = (x: number | undefined, d = 0): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
@@ -79,7 +80,7 @@ export function BenchPanel({ report }: { report: BackendReport }) {
             {f.label}
             <input
               type="number"
-              min={f.key === 'finetuneIters' || f.key === 'pretrainBatches' ? 0 : 1}
+              min={f.key === 'finetuneIters' || f.key === 'pretrainBatches' || f.key === 'coverItrs' ? 0 : 1}
               data-testid={`bench-${f.key}`}
               value={sizes[f.key]}
               disabled={running}

@@ -22,6 +22,8 @@ export interface BenchSizes {
   finetuneBatch: number;
   pretrainBatches: number;
   pretrainBatchSize: number;
+  /** Gaussian- and GMM-PPO iterations plus eval, inspector and UNet sampling (0 = skip; the GPU parity check). */
+  coverItrs: number;
 }
 
 export interface BenchState {
@@ -53,6 +55,7 @@ export function defaultBenchSizes(): BenchSizes {
     finetuneBatch: 200,
     pretrainBatches: 4,
     pretrainBatchSize: 128,
+    coverItrs: 0,
   };
 }
 

@@ -24,12 +24,15 @@ export async function runBenchJob(msg: BenchRequest, manager: BackendManager, po
     const checkpoint = await loadCheckpoint(defaultCheckpointFor(spec.task, spec.algo));
     const dataset = spec.pretrainBatches > 0 ? await loadBuiltinDataset(`builtin:${spec.task}/train`) : undefined;
     const bcData = dataset ? { states: dataset.obs, actions: dataset.act, trajLengths: dataset.episodeLengths, normalization: dataset.normalization } : undefined;
+    const coverCheckpoints = (spec.coverItrs ?? 0) > 0
+      ? { gaussian: await loadCheckpoint(defaultCheckpointFor(spec.task, 'gaussian')), gmm: await loadCheckpoint(defaultCheckpointFor(spec.task, 'gmm')) }
+      : undefined;
     for (const backend of msg.backends) {
       const hw = manager.hardwareOf(backend);
       const row: BenchRow = { backend, software: hw.software, ...(hw.device ? { device: hw.device } : {}) };
       let part = 'start';
       try {
-        row.result = await manager.runOn(backend, () => runWorkload(spec, { checkpoint, dataset: bcData, onPart: (p) => (part = p) }));
+        row.result = await manager.runOn(backend, () => runWorkload(spec, { checkpoint, dataset: bcData, coverCheckpoints, onPart: (p) => (part = p) }));
       } catch (e) {
         row.error = `${part}: ${(e as Error).message ?? String(e)}`;
       }

@@ -17,7 +17,7 @@ const asset = (ref: string) => new Uint8Array(readFileSync(join(process.cwd(), '
 
 const SPEC: WorkloadSpec = {
   task: 'avoid-m2', algo: 'dppo', seed: 0, nEnvs: 2, batchSize: 20, finetuneIters: 2, finetuneEnvs: 1, finetuneSteps: 2,
-  finetuneBatch: 20, pretrainBatches: 1, pretrainBatchSize: 8, reps: 1, budgetMs: 0,
+  finetuneBatch: 20, pretrainBatches: 1, pretrainBatchSize: 8, reps: 1, budgetMs: 0, coverItrs: 2,
 };
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-3 * Math.max(Math.abs(a), Math.abs(b)) + 1e-5;
@@ -25,12 +25,13 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-3 * Math.max(Math.
 describe('workload benchmark (wasm vs cpu)', () => {
   it('same seeded losses on both backends, flat tensors over the iterations, no leak', async () => {
     const checkpoint = decodeCheckpoint(asset('builtin:avoid-m2/diffusion-mlp'));
+    const coverCheckpoints = { gaussian: decodeCheckpoint(asset('builtin:avoid-m2/gaussian-mlp')), gmm: decodeCheckpoint(asset('builtin:avoid-m2/gmm-mlp')) };
     const ds = loadDppoNpz(asset('builtin:avoid-m2/train'), asset('builtin:avoid-m2/normalization'));
     const dataset = { states: ds.obs, actions: ds.act, trajLengths: ds.episodeLengths, normalization: ds.normalization! };
     const results: WorkloadResult[] = [];
     for (const b of ['wasm', 'cpu'] as const) {
       await initTf(b);
-      results.push(await runWorkload(SPEC, { checkpoint, dataset }));
+      results.push(await runWorkload(SPEC, { checkpoint, dataset, coverCheckpoints }));
     }
     const [w, c] = results;
     for (const r of results) {
@@ -50,5 +51,22 @@ describe('workload benchmark (wasm vs cpu)', () => {
     for (const k of ['losses/policy_loss', 'losses/value_loss', 'losses/approx_kl']) {
       expect(close(w.finetune!.iterations[1].metrics[k], c.finetune!.iterations[1].metrics[k]), k).toBe(true);
     }
+    // The other engine paths: Gaussian/GMM iterations, evaluation, inspector sampling, UNet chain.
+    const [wc, cc] = [w.coverage!, c.coverage!];
+    for (const algo of ['gaussian', 'gmm'] as const) {
+      expect(wc[algo].map((i) => i.envSteps)).toEqual([8, 16]);
+      expect(new Set(wc[algo].map((i) => i.memory.numTensors)).size, algo).toBe(1);
+      for (const k of ['losses/policy_loss', 'losses/value_loss']) {
+        expect(Number.isFinite(wc[algo][1].metrics[k]), `${algo} ${k}`).toBe(true);
+        expect(close(wc[algo][1].metrics[k], cc[algo][1].metrics[k]), `${algo} ${k}`).toBe(true);
+      }
+    }
+    expect(wc.evaluate.episodes).toBe(1);
+    expect(close(wc.evaluate.avgReturn, cc.evaluate.avgReturn)).toBe(true);
+    expect(wc.inspector.steps).toBe(21);
+    wc.inspector.absMeanPerStep.forEach((v, s) => expect(close(v, cc.inspector.absMeanPerStep[s]), `inspector step ${s}`).toBe(true));
+    expect(wc.unet.chainLength).toBe(5);
+    expect(wc.unet.actionsAbsMean).toBeGreaterThan(0);
+    for (const k of ['actionsAbsMean', 'evalActionsAbsMean', 'chainAbsMean'] as const) expect(close(wc.unet[k], cc.unet[k]), `unet ${k}`).toBe(true);
   });
 });
