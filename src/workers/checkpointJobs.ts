@@ -12,6 +12,11 @@ import { evaluate } from '../train/evaluate';
 import { vendorUrl } from './assetBase';
 import type { CheckpointInfo, CheckpointJob, CheckpointJobResult, CheckpointRequest, CheckpointResponse } from './checkpointProtocol';
 import { loadCheckpoint } from './runAssets';
+import { checkFrankaFit, FRANKA_SCRIPTED_REF, scriptedFrankaCheckpoint } from '../bridge/frankaPolicy';
+import { policyFromCheckpoint, type LoadedPolicy } from '../policy/index';
+import { decodeCheckpoint } from '../policy/checkpoint';
+import { Rng } from '../core/rng';
+import { tf } from '../policy/tfSetup';
 import { jobActive } from './trainRuns';
 
 type Post = (res: CheckpointResponse, transfer?: Transferable[]) => void;
@@ -68,8 +73,56 @@ function buffer(b: Uint8Array): ArrayBuffer {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
 }
 
+/** The policy the 'act' job keeps between steps (one at a time; freed on 'act-release' or another ref). */
+let actor: { ref: string; loaded: LoadedPolicy } | null = null;
+
+function releaseActor(): void {
+  actor?.loaded.policy.dispose();
+  actor?.loaded.critic?.dispose();
+  actor = null;
+}
+
+async function actorFor(ref: string, bytes: ArrayBuffer | undefined, fit: 'franka' | undefined): Promise<LoadedPolicy> {
+  if (actor?.ref === ref) return actor.loaded;
+  releaseActor();
+  const c = ref === FRANKA_SCRIPTED_REF ? scriptedFrankaCheckpoint() : bytes ? decodeCheckpoint(new Uint8Array(bytes)) : await loadCheckpoint(ref);
+  if (fit === 'franka') checkFrankaFit(c.actorConfig, ref);
+  const loaded = policyFromCheckpoint(c);
+  actor = { ref, loaded };
+  return loaded;
+}
+
+/** Eval-mode action for one raw observation: the first action of the sampled chunk, raw units. */
+async function act(job: Extract<CheckpointJob, { kind: 'act' }>): Promise<number[]> {
+  const { policy, normalizer } = await actorFor(job.ref, job.bytes, job.fit);
+  const cfg = policy.config;
+  const D = cfg.obsDim * cfg.condSteps;
+  if (job.obs.length !== D || !job.obs.every(Number.isFinite)) throw new UserError(`The policy takes ${D} finite observation values; got ${job.obs.length}.`);
+  const obs = tf.tensor2d(normalizer.normalizeObs(job.obs), [1, D]);
+  let out: tf.Tensor3D | null = null;
+  try {
+    const r = policy.sample(obs, { deterministic: true, recordChain: false, rng: new Rng(job.seed ?? 0) });
+    r.chain?.dispose();
+    r.allSteps?.dispose();
+    out = r.actions;
+    const flat = await out.data();
+    return Array.from(normalizer.unnormalizeAction(flat.subarray(0, cfg.actionDim)));
+  } finally {
+    obs.dispose();
+    out?.dispose();
+  }
+}
+
 async function run(job: CheckpointJob, requestId: number, post: Post): Promise<{ result: CheckpointJobResult; transfer: Transferable[] }> {
   switch (job.kind) {
+    case 'act': {
+      const t0 = performance.now();
+      const action = await act(job);
+      return { result: { kind: 'act', action, ms: performance.now() - t0 }, transfer: [] };
+    }
+    case 'act-release':
+      releaseActor();
+      return { result: { kind: 'act-release' }, transfer: [] };
     case 'describe': {
       const c = await loadCheckpoint(job.ref);
       return { result: { kind: 'describe', info: describe(job.ref, c) }, transfer: [] };

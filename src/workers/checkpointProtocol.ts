@@ -16,7 +16,17 @@ export type CheckpointJob =
   | { kind: 'import'; files: TransferFile[] }
   | { kind: 'export'; ref: string; format: CheckpointExportFormat }
   | { kind: 'bytes'; ref: string }
-  | { kind: 'evaluate'; ref: string; task?: string; episodes: number; seed: number };
+  | { kind: 'evaluate'; ref: string; task?: string; episodes: number; seed: number }
+  /**
+   * One action for one raw observation (the connector's Franka policy run, src/bridge/frankaPolicy.ts): eval-mode
+   * sampling, the first action of the chunk in raw units. The loaded policy stays cached in the worker for the
+   * next step of the same `ref`; `bytes` (a checkpoint file) is read when `ref` is not cached yet. `fit: 'franka'`
+   * checks the actor takes the 7-D end-effector pose and emits a 7-D command; `ref` 'scripted:franka-reach' is
+   * the documented scripted reach policy.
+   */
+  | { kind: 'act'; ref: string; obs: number[]; bytes?: ArrayBuffer; fit?: 'franka'; seed?: number }
+  /** Frees the policy cached by 'act'. */
+  | { kind: 'act-release' };
 
 /** What the Policies page shows about a checkpoint. */
 export interface CheckpointInfo {
@@ -37,7 +47,9 @@ export type CheckpointJobResult =
   | { kind: 'import'; info: CheckpointInfo; bytes: ArrayBuffer; format: string; sourceKey: string; notes: string[] }
   | { kind: 'export'; files: TransferFile[] }
   | { kind: 'bytes'; info: CheckpointInfo; bytes: ArrayBuffer }
-  | { kind: 'evaluate'; summary: Record<string, number | boolean | string> };
+  | { kind: 'evaluate'; summary: Record<string, number | boolean | string> }
+  | { kind: 'act'; action: number[]; ms: number }
+  | { kind: 'act-release' };
 
 export interface CheckpointRequest {
   type: 'checkpoint';
