@@ -50,4 +50,4 @@ def test_pip_install_and_help(tmp_path):
     assert "usage: dppo-bridge" in r.stdout
     # the bundled task models are installed with it
     r = subprocess.run([str(py), "-c", "from dppo_bridge.backends.mujoco_gym import load_task_table; print(sorted(load_task_table()))"], capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
-    assert r.stdout.strip() == "['halfcheetah', 'hopper', 'walker2d']", r.stdout + r.stderr
+    assert r.stdout.strip() == "['avoid-m1', 'avoid-m2', 'avoid-m3', 'halfcheetah', 'hopper', 'walker2d']", r.stdout + r.stderr

@@ -280,6 +280,12 @@ export interface TaskInfo {
  * Everything about a task family, in its folder under `src/sim/tasks/<family>/` (design §3). Generic code
  * reaches a task only through this record; adding a family = its folder + one line in `registry.ts`.
  */
+/** A family's files for the Python bridge (bridge/dppo_bridge/assets/): file name → text, and task id → tasks.json entry. */
+export interface BridgeAssetExport {
+  files: Record<string, string>;
+  tasks: Record<string, unknown>;
+}
+
 export interface TaskFamily {
   family: string;
   /** Human name of the family (task picker group). */
@@ -297,6 +303,12 @@ export interface TaskFamily {
   frameSkip?(taskId: TaskId): number;
   /** Optional: the env rule the native benchmark driver (bench/native_sim.py) reproduces; null if it cannot. */
   native?(taskId: TaskId): NativeRule | null;
+  /**
+   * Optional: what the Python bridge's native-MuJoCo backend needs to run the family's tasks (MJCF files and one
+   * tasks.json entry per task); scripts/export-bridge-assets.ts writes it to bridge/dppo_bridge/assets/.
+   * Loaded lazily so the app bundle does not pull it in up front.
+   */
+  bridgeAssets?(): Promise<BridgeAssetExport>;
   presets: Record<PresetName, PresetFn>;
   /**
    * Optional: values a preset changes when the run trains on a real GPU, with the reason (config/gpuOverrides.ts;

@@ -1,4 +1,4 @@
-"""Backend `mujoco`: the project's Gym locomotion tasks on native MuJoCo (PyPI `mujoco`), in this process or as
+"""Backend `mujoco`: the project's Gym locomotion tasks (mujoco_gym.py) and D3IL Avoid (mujoco_avoid.py) on native MuJoCo (PyPI `mujoco`), in this process or as
 env slices on a Ray cluster.
 
 In-process, one EnvSet holds n envs (one MjData each on one compiled MjModel); with `threads` > 1 contiguous
@@ -15,12 +15,33 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from .base import BridgeError, SimBackend
-from .mujoco_gym import GymVecSlice, load_task_table
+from .mujoco_avoid import AvoidVecSlice
+from .mujoco_gym import ASSETS, GymVecSlice, load_task_table
+
+
+def make_slice(task, n_envs, act_steps, seed, max_episode_steps=None, first_env=0, total_envs=None, threads=1):
+    # type: (str, int, int, int, Optional[int], int, Optional[int], int) -> Any
+    """The env slice for a task of assets/tasks.json, by the entry's `env` (absent: a Gym task)."""
+    table = load_task_table()
+    if task not in table:
+        raise KeyError(task)
+    entry = table[task]
+    if entry.get("env") == "avoid":
+        with open(os.path.join(ASSETS, entry["xml"])) as f:
+            xml = f.read()
+        return AvoidVecSlice(task, entry, xml, n_envs, act_steps, seed, max_episode_steps, first_env, total_envs)
+    return GymVecSlice(task, n_envs, act_steps, seed, max_episode_steps, first_env, total_envs, threads=threads)
+
+
+def _trace_dim(entry):
+    # type: (Dict[str, Any]) -> int
+    tr = entry["trace"]
+    return int(tr["dim"]) if "dim" in tr else len(tr["qpos"])
 
 
 class LocalEnvSet(object):
     def __init__(self, vec):
-        # type: (GymVecSlice) -> None
+        # type: (Any) -> None
         self.vec = vec
         t = vec.task
         self.spec = t.spec
@@ -63,7 +84,7 @@ class RayEnvSet(object):
         self.spec = spec
         self.n_envs = n_envs
         self.act_steps = act_steps
-        self.trace_dim = len(entry["trace"]["qpos"])
+        self.trace_dim = _trace_dim(entry)
         self.tag_keys = list(entry["tag_keys"])
         self.slices = _slices(n_envs, n_actors)
         self.actors = [
@@ -123,7 +144,7 @@ class MujocoBackend(SimBackend):
         @ray.remote
         class GymSliceActor(object):
             def __init__(self, task, n, act_steps, seed, max_episode_steps, first_env, total_envs):
-                self.vec = GymVecSlice(task, n, act_steps, seed, max_episode_steps, first_env, total_envs)
+                self.vec = make_slice(task, n, act_steps, seed, max_episode_steps, first_env, total_envs)
 
             def reset(self):
                 return self.vec.reset()
@@ -149,7 +170,7 @@ class MujocoBackend(SimBackend):
         if self.ray is not None:
             return RayEnvSet(self.ray, self._actor_cls, task, n_envs, act_steps, seed, max_episode_steps, int(self.ray_actors or 1))
         try:
-            vec = GymVecSlice(task, n_envs, act_steps, seed, max_episode_steps, threads=self.threads)
+            vec = make_slice(task, n_envs, act_steps, seed, max_episode_steps, threads=self.threads)
         except KeyError:
             raise BridgeError("bad_request", "unknown task %r" % task)
         return LocalEnvSet(vec)

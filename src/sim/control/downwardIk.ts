@@ -29,6 +29,9 @@ export interface IkResult {
   iterations: number;
 }
 
+/** Defaults of maxStep and limitMargin (DownwardIkOptions). */
+export const DOWNWARD_IK_DEFAULTS = { maxStep: 0.25, limitMargin: 0.02 } as const;
+
 export class DownwardIk {
   readonly chain: PandaChain;
   /** Posture the null-space term pulls toward [7]. */
@@ -52,8 +55,8 @@ export class DownwardIk {
     this.rest.set(rest);
     this.damping = opts.damping ?? 0.02;
     this.postureGain = opts.postureGain ?? 0.05;
-    this.maxStep = opts.maxStep ?? 0.25;
-    const margin = opts.limitMargin ?? 0.02;
+    this.maxStep = opts.maxStep ?? DOWNWARD_IK_DEFAULTS.maxStep;
+    const margin = opts.limitMargin ?? DOWNWARD_IK_DEFAULTS.limitMargin;
     for (let j = 0; j < NJ; j++) {
       this.lo[j] = PANDA_Q_MIN[j] + margin;
       this.hi[j] = PANDA_Q_MAX[j] - margin;

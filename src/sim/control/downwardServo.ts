@@ -18,9 +18,11 @@ import { PANDA_HOME, PANDA_NJ, PandaChain } from './pandaKinematics';
 export const DOWNWARD_WORKSPACE = { rMin: 0.3, rMax: 0.8, maxBearing: 1.4 } as const;
 
 /** IK iterations per env step; a 1 cm move converges in 2–3. */
-const ITER_PER_STEP = 8;
+export const ITER_PER_STEP = 8;
 /** IK tolerance per env step (m): far below the servo's tracking error. */
-const STEP_TOL = 1e-5;
+export const STEP_TOL = 1e-5;
+/** DLS settings of the per-step IK. */
+export const SERVO_IK_OPTIONS = { damping: 0.005, postureGain: 0.01 } as const;
 
 export class DownwardServoController {
   /** Current joint targets [7] (written into MuJoCo's ctrl). */
@@ -32,7 +34,7 @@ export class DownwardServoController {
    * @param rest posture the null-space term pulls toward (the reset posture)
    */
   constructor(chain: PandaChain, rest: ArrayLike<number>) {
-    this.ik = new DownwardIk(chain, rest, { damping: 0.005, postureGain: 0.01 });
+    this.ik = new DownwardIk(chain, rest, SERVO_IK_OPTIONS);
     this.qTarget.set(rest);
   }
 

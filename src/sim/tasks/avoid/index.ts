@@ -134,6 +134,7 @@ export const avoidFamily: TaskFamily = {
   },
   checkpoints,
   datasets,
+  bridgeAssets: async () => (await import('./bridgeAssets')).avoidBridgeAssets(),
   async demos(taskId, episodes, seed, opts) {
     if (!isAvoidId(taskId)) throw new UserError(`No Avoid demo subset for "${taskId}": use ${AVOID_TASKS.join(', ')}.`);
     if (!opts.ctx.mujoco) throw new Error('Avoid demos need the MuJoCo module');

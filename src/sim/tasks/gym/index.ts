@@ -137,4 +137,5 @@ export const gymFamily: TaskFamily = {
   },
   checkpoints,
   datasets,
+  bridgeAssets: async () => (await import('./bridgeAssets')).gymBridgeAssets(),
 };
