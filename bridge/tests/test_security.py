@@ -48,7 +48,7 @@ def test_right_token_gets_welcome(bridge):
     c = bridge.connect(origin="http://localhost:5173")
     w = c.welcome
     assert w["op"] == "welcome" and w["protocol"] == 1 and w["backend"] == "mujoco"
-    assert w["capabilities"]["tasks"] == ["hopper", "walker2d", "halfcheetah"]
+    assert w["capabilities"]["tasks"] == ["avoid-m1", "avoid-m2", "avoid-m3", "hopper", "walker2d", "halfcheetah"]
     assert w["limits"]["max_message_bytes"] == int(0.05 * (1 << 20))
     c.close()
 
