@@ -12,9 +12,9 @@ tasks=${*:-hopper}
 work=${GYM_EXPERT_DIR:-/tmp/gymexp}
 mkdir -p "$work"
 # Per task: expert iterations and the action noise of the rollouts (docs/datasets-gym.md).
-declare -A ITERS=([hopper]=140)
-declare -A NOISE=([hopper]=0.3)
-declare -A EPISODES=([hopper]=64)
+declare -A ITERS=([hopper]=140 [walker2d]=180)
+declare -A NOISE=([hopper]=0.3 [walker2d]=0.15)
+declare -A EPISODES=([hopper]=64 [walker2d]=48)
 for t in $tasks; do
   if [[ $what == expert || $what == all ]]; then
     npx dppo expert --task "$t" --seed 0 --iters "${ITERS[$t]}" --out "$work/$t-expert.safetensors" --json | tail -n 1
