@@ -10,6 +10,9 @@
 import { create } from 'zustand';
 import { BridgeVecEnv } from '../bridge/bridgeVecEnv';
 import { BridgeClient, BridgeError, checkBridgeUrl, parseBridgeLine } from '../bridge/client';
+import { FRANKA_DEFAULT_LIMITS, FRANKA_SCRIPTED_REF, runFrankaPolicy, type FrankaPolicyStep } from '../bridge/frankaPolicy';
+import type { CheckpointJob, CheckpointJobResult, TrainResponse } from '../workers/protocol';
+import { listenTrain, trainPort } from './trainPort';
 import type { StatusMsg } from '../bridge/protocol';
 import { UserError } from '../core/errors';
 import { isTaskId } from '../sim/registry';
@@ -74,7 +77,30 @@ export interface BridgeState {
   /** The run started from this page on the bridge, and why one could not start. */
   runId: string | null;
   runError: string | null;
+  /** A policy stepping the Franka under the bridge's clamps (runRobotPolicy). */
+  policy: RobotPolicyView;
 }
+
+/** The connector's Franka policy run: what the policy commanded and what the arm did. */
+export interface RobotPolicyView {
+  running: boolean;
+  /** 'scripted reach' or the checkpoint file's name. */
+  source: string | null;
+  steps: number;
+  /** The last command sent (action in [−1, 1], translation after the per-step clamp). */
+  last: FrankaPolicyStep | null;
+  /** The translation it asks for with the target clamped into the default workspace box (m). */
+  boxedM: [number, number, number] | null;
+  /** How far the arm actually moved between the two last commands (m). */
+  measuredM: [number, number, number] | null;
+  /** Worker inference time of the last step (ms). */
+  inferMs: number | null;
+  /** Why the last run ended ('stopped', 'disarmed (deadman)', an error). */
+  ended: string | null;
+  error: string | null;
+}
+
+const POLICY_IDLE: RobotPolicyView = { running: false, source: null, steps: 0, last: null, boxedM: null, measuredM: null, inferMs: null, ended: null, error: null };
 
 const URL_KEY = 'dppo.bridge.url';
 const LOG_MAX = 200;
@@ -104,6 +130,7 @@ export const useBridge = create<BridgeState>(() => ({
   bench: { running: false, result: null, error: null },
   runId: null,
   runError: null,
+  policy: POLICY_IDLE,
 }));
 
 let client: BridgeClient | null = null;
@@ -205,6 +232,7 @@ export function reconnectBridge(): Promise<void> {
 }
 
 export function disconnectBridge(reason = 'closed on this page'): void {
+  abortPolicy();
   const c = client;
   client = null;
   if (c) {
@@ -364,6 +392,7 @@ export function stopEverything(): void {
     client.stop();
     log('→ stop (sent before anything else)');
   }
+  if (abortPolicy()) log('policy run: stopped');
   const { activeRunId, runs } = useRuns.getState();
   if (activeRunId && runs[activeRunId] && isLive(runs[activeRunId].status)) {
     stopRun();
@@ -400,6 +429,7 @@ export async function armRobot(typed: string): Promise<void> {
 }
 
 export async function disarmRobot(): Promise<void> {
+  abortPolicy();
   const c = client;
   if (!c) return;
   try {
@@ -421,5 +451,94 @@ export function sendRobotCommand(cmd: readonly number[]): void {
     c.sendFrame({ kind: 1, seq: c.newId(), tNs: BigInt(Date.now()) * 1_000_000n, tensors: [{ name: 'actions', dtype: 'f32', shape: [1, 1, 7], data }] });
   } catch (err) {
     useBridge.setState({ armError: (err as Error).message });
+  }
+}
+
+// ---- a policy on the Franka -------------------------------------------------------------------------
+
+let policyAbort: AbortController | null = null;
+let nextActId = 1;
+const actPending = new Map<number, { resolve: (r: CheckpointJobResult) => void; reject: (e: Error) => void }>();
+
+function onTrainAct(r: TrainResponse): void {
+  if (r.type !== 'checkpoint-result' && r.type !== 'checkpoint-error') return;
+  const p = actPending.get(r.requestId);
+  if (!p) return;
+  actPending.delete(r.requestId);
+  if (r.type === 'checkpoint-result') p.resolve(r.result);
+  else p.reject(new UserError(r.message));
+}
+
+/** A checkpoint job in the train worker (inference never runs on the page). */
+function workerJob(job: CheckpointJob): Promise<CheckpointJobResult> {
+  const port = trainPort();
+  if (!port || !listenTrain('bridge-policy', onTrainAct)) return Promise.reject(new UserError('The training worker is not running yet; try again in a moment.'));
+  const requestId = 1_000_000_000 + nextActId++;
+  return new Promise((resolve, reject) => {
+    actPending.set(requestId, { resolve, reject });
+    port.post({ type: 'checkpoint', requestId, job });
+  });
+}
+
+/** Aborts a running policy loop (no command is sent after this); true when one was running. */
+function abortPolicy(): boolean {
+  const a = policyAbort;
+  policyAbort = null;
+  a?.abort();
+  return !!a;
+}
+
+/**
+ * Runs a policy on the armed Franka (src/bridge/frankaPolicy.ts): the scripted reach policy, or a checkpoint
+ * file whose actor takes the 7-D end-effector pose and emits the 7-D command. Each step reads the latest
+ * status, asks the train worker for an action and sends it as a command frame at the bridge's command rate;
+ * the bridge clamps it (5 cm / 0.5 rad, workspace box). Ends on STOP (Space/Esc), disarm, a hidden tab, a
+ * disconnect or any error.
+ */
+export async function runRobotPolicy(file?: { name: string; bytes: ArrayBuffer }): Promise<void> {
+  const c = client;
+  if (!c || policyAbort) return;
+  const st = c.lastStatus;
+  if (!st || !(st.state === 'armed' || st.state === 'running') || !st.controller) {
+    useBridge.setState({ policy: { ...POLICY_IDLE, error: 'Arm the robot (type ARM) before running a policy.' } });
+    return;
+  }
+  const ref = file ? `file:${file.name}#${nextActId}` : FRANKA_SCRIPTED_REF;
+  const source = file ? file.name : 'scripted reach';
+  const ctl = new AbortController();
+  policyAbort = ctl;
+  useBridge.setState({ policy: { ...POLICY_IDLE, running: true, source } });
+  log(`policy run: ${source} at ${c.welcome.limits.command_rate_hz ?? 10} Hz`);
+  let bytes = file?.bytes;
+  let inferMs: number | null = null;
+  let prev: FrankaPolicyStep | null = null;
+  const { workspaceLow: lo, workspaceHigh: hi } = FRANKA_DEFAULT_LIMITS;
+  try {
+    const r = await runFrankaPolicy({
+      client: c,
+      signal: ctl.signal,
+      act: async (obs) => {
+        const res = await workerJob({ kind: 'act', ref, obs: Array.from(obs), fit: 'franka', ...(bytes ? { bytes } : {}) });
+        bytes = undefined; // cached in the worker from now on
+        if (res.kind !== 'act') throw new Error(`unexpected answer ${res.kind}`);
+        inferMs = res.ms;
+        return res.action;
+      },
+      onStep: (step) => {
+        const p = step.poseBefore;
+        const boxedM = step.commandedM.map((d, i) => Math.min(hi[i], Math.max(lo[i], p[i] + d)) - p[i]) as [number, number, number];
+        const measuredM = prev ? (p.map((x, i) => x - prev!.poseBefore[i]) as [number, number, number]) : null;
+        prev = step;
+        useBridge.setState((s) => ({ policy: { ...s.policy, steps: step.step, last: step, boxedM, measuredM, inferMs } }));
+      },
+    });
+    const ended = r.end === 'stopped' ? 'stopped' : r.message;
+    log(`policy run: ${r.steps} commands, ended: ${ended}`);
+    useBridge.setState((s) => ({ policy: { ...s.policy, running: false, ended, error: r.end === 'error' ? r.message : null } }));
+    // An error mid-run leaves the arm armed: stop it, as STOP would.
+    if (r.end === 'error' && c.open) c.stop();
+  } finally {
+    if (policyAbort === ctl) policyAbort = null;
+    void workerJob({ kind: 'act-release' }).catch(() => undefined);
   }
 }

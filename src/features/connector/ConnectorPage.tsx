@@ -2,7 +2,8 @@
  * Connector: a local `dppo-bridge` (native MuJoCo, Isaac Gym or a Franka arm) behind one protocol
  * (docs/bridge-protocol.md). Connect with URL + token (a pasted start-up line fills both), see status,
  * latency, the server and the env spec of a task, a log and reconnect; run a fine-tuning experiment on the
- * bridge's envs; for a Franka arm: arm/disarm with a typed confirmation and the live end-effector pose.
+ * bridge's envs; for a Franka arm: arm/disarm with a typed confirmation, the live end-effector pose, jog
+ * buttons and a policy run under the bridge's clamps (inference in the train worker).
  * STOP is always on screen (also Space/Esc): `stop` goes to the bridge first, then the run stops.
  */
 import { useEffect, useRef, useState } from 'react';
@@ -14,6 +15,7 @@ import {
   disconnectBridge,
   reconnectBridge,
   runOnBridge,
+  runRobotPolicy,
   sendRobotCommand,
   setBridgeField,
   showSpec,
@@ -296,7 +298,62 @@ function RobotPanel() {
         </form>
       )}
       {s.armError ? <p className="cn-error" data-testid="robot-error">{s.armError}</p> : null}
+      <PolicyRun armed={armed} />
     </Panel>
+  );
+}
+
+const cm = (v: readonly number[] | null | undefined) => (v ? v.map((x) => (x * 100).toFixed(2)).join('  ') : '–');
+
+/** Runs a policy on the armed arm: the scripted reach policy or a checkpoint file (7-D pose in, 7-D command out). */
+function PolicyRun({ armed }: { armed: boolean }) {
+  const p = useBridge((s) => s.policy);
+  const fileRef = useRef<HTMLInputElement>(null);
+  const [source, setSource] = useState<'scripted' | 'file'>('scripted');
+  const start = async () => {
+    const f = source === 'file' ? fileRef.current?.files?.[0] : undefined;
+    if (source === 'file' && !f) return;
+    await runRobotPolicy(f ? { name: f.name, bytes: await f.arrayBuffer() } : undefined);
+  };
+  return (
+    <div className="cn-policy" data-testid="robot-policy" data-running={p.running} data-steps={p.steps} data-ended={p.ended ?? ''}>
+      <h3 className="cn-sub">Run a policy</h3>
+      <p className="hint">
+        Observation: end-effector pose (x y z m, quaternion w x y z); action: one command (dx dy dz drx dry drz gripper) in [−1, 1], sent at the
+        bridge's command rate and clamped there (5 cm, 0.5 rad per step, workspace box). STOP (Space/Esc), disarming or hiding the tab ends it.
+      </p>
+      <div className="cn-actions">
+        <label className="cn-field cn-inline">
+          <span>Policy</span>
+          <select data-testid="robot-policy-source" value={source} onChange={(e) => setSource(e.target.value as 'scripted' | 'file')} disabled={p.running}>
+            <option value="scripted">scripted reach (fixed-weight Gaussian MLP)</option>
+            <option value="file">checkpoint file…</option>
+          </select>
+        </label>
+        {source === 'file' ? <input ref={fileRef} type="file" accept=".ckpt,.safetensors" data-testid="robot-policy-file" disabled={p.running} /> : null}
+        <Button variant="primary" data-testid="robot-policy-run" disabled={p.running || !armed} title={armed ? undefined : 'Arm the robot first'} onClick={() => void start()}>
+          {p.running ? 'Running…' : 'Run policy'}
+        </Button>
+      </div>
+      {p.source ? (
+        <dl className="kv" data-testid="robot-policy-motion">
+          <dt>policy</dt>
+          <dd>
+            {p.source} · {p.steps} commands{p.inferMs !== null ? ` · inference ${p.inferMs.toFixed(1)} ms` : ''}
+            {p.ended ? ` · ended: ${p.ended}` : ''}
+          </dd>
+          <dt>action</dt>
+          <dd>{p.last ? p.last.action.map((x) => x.toFixed(2)).join('  ') : '–'}</dd>
+          <dt>commanded Δ (cm)</dt>
+          <dd>{cm(p.last?.commandedM)}</dd>
+          <dt>after box clamp (cm)</dt>
+          <dd>{cm(p.boxedM)}</dd>
+          <dt>measured Δ (cm)</dt>
+          <dd data-testid="robot-policy-measured">{cm(p.measuredM)}</dd>
+        </dl>
+      ) : null}
+      {p.error ? <p className="cn-error" data-testid="robot-policy-error">{p.error}</p> : null}
+    </div>
   );
 }
 

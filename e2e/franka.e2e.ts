@@ -1,0 +1,83 @@
+/**
+ * The connector page's Franka path against a REAL `dppo-bridge --backend franka --sim-robot` (issue 11:
+ * "running a policy under the clamps"), in the built app with the real train worker (inference there):
+ * arm with typed ARM, run the scripted reach policy, the live pose changes and the motion panel shows the
+ * commanded vs. clamped vs. measured step; STOP (Esc) ends the run and disarms, and the pose stays put.
+ * Without .venv/bin/dppo-bridge the suite is skipped with a loud message.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { bridgeAvailable, BRIDGE_BIN, startBridge, type BridgeProcess } from '../src/bridge/spawnBridge';
+import { appSession, BASE_URL } from './helpers';
+
+const HAVE = bridgeAvailable();
+if (!HAVE) console.error(`\n*** SKIPPED franka.e2e: ${BRIDGE_BIN} is missing; create it with: node scripts/ensure-pyenv.mjs ***\n`);
+
+async function poseText(page: Page): Promise<string> {
+  return (await page.getByTestId('robot-pose').innerText()).split('\n').find((l) => /x .* y .* z/.test(l)) ?? '';
+}
+
+describe('connector page: a policy on the simulated Franka', { skip: !HAVE }, () => {
+  const s = appSession();
+  let bridge: BridgeProcess | null = null;
+
+  before(async () => {
+    bridge = await startBridge(['--backend', 'franka', '--sim-robot', '--origin', new URL(BASE_URL).origin]);
+  });
+  after(async () => {
+    await bridge?.stop();
+  });
+
+  it('arm with ARM, run the policy (pose changes), Esc stops it and disarms', async () => {
+    const { page } = s;
+    await page.evaluate(() => {
+      location.hash = '#/connector';
+    });
+    await page.getByTestId('page-connector').waitFor();
+    await page.getByTestId('bridge-url').fill(bridge!.url);
+    await page.getByTestId('bridge-token').fill(bridge!.token);
+    await page.getByTestId('bridge-connect-button').click();
+    await page.locator('[data-testid="bridge-status"][data-phase="connected"]').waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByTestId('bridge-info').getAttribute('data-backend'), 'franka');
+    await page.waitForFunction(() => /x \d/.test(document.querySelector('[data-testid="robot-pose"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
+
+    // Not armed: the policy cannot start; the Arm button needs the typed word.
+    assert.equal(await page.getByTestId('robot-policy-run').isDisabled(), true);
+    await page.getByTestId('robot-arm-confirm').fill('arm');
+    assert.equal(await page.getByTestId('robot-arm').isDisabled(), true);
+    await page.getByTestId('robot-arm-confirm').fill('ARM');
+    await page.getByTestId('robot-arm').click();
+    await page.locator('[data-testid="robot-state"][data-state="armed"]').waitFor({ timeout: 10_000 });
+    const before = await poseText(page);
+
+    await page.getByTestId('robot-policy-run').click();
+    await page.locator('[data-testid="robot-policy"][data-running="true"]').waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="robot-policy"]')?.getAttribute('data-steps') ?? 0) >= 5, undefined, { timeout: 20_000 });
+    const moving = await poseText(page);
+    assert.notEqual(moving, before, `pose did not change: ${before}`);
+    const motion = await page.getByTestId('robot-policy-motion').innerText();
+    assert.match(motion, /commanded Δ \(cm\)\s+-?\d/);
+    assert.match(motion, /measured Δ \(cm\)\s+-?\d/);
+    // Every commanded translation is within the 5 cm clamp.
+    const cmd = /commanded Δ \(cm\)\s+(\S+)\s+(\S+)\s+(\S+)/.exec(motion)!.slice(1).map(Number);
+    assert.ok(Math.hypot(...cmd) <= 5.0001, `commanded ${cmd} cm`);
+
+    // STOP from the keyboard: the run ends and the arm is disarmed at once.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid="robot-policy"][data-running="false"]').waitFor({ timeout: 1000 });
+    await page.waitForFunction(() => {
+      const st = document.querySelector('[data-testid="robot-state"]')?.getAttribute('data-state');
+      return st === 'stopped' || st === 'connected';
+    }, undefined, { timeout: 1000 });
+    assert.equal(await page.getByTestId('robot-policy').getAttribute('data-ended'), 'stopped');
+    const steps = Number(await page.getByTestId('robot-policy').getAttribute('data-steps'));
+    await page.waitForTimeout(400);
+    const halted = await poseText(page);
+    await page.waitForTimeout(600);
+    assert.equal(await poseText(page), halted, 'the arm moved after STOP');
+    assert.equal(Number(await page.getByTestId('robot-policy').getAttribute('data-steps')), steps, 'commands were sent after STOP');
+    assert.deepEqual(s.errors, []);
+  });
+});
