@@ -1,6 +1,14 @@
 /** Drives the in-app benchmark (backend popover → Benchmark backends…) and reads its rows. */
 import type { Page } from 'playwright-core';
 
+export interface BenchIteration {
+  itr: number;
+  envSteps: number;
+  wallS: number;
+  metrics: Record<string, number>;
+  memory: { numTensors: number; numBytesInGPU: number | null };
+}
+
 export interface BenchRowData {
   backend: string;
   software: boolean;
@@ -10,8 +18,15 @@ export interface BenchRowData {
     backend: string;
     chain: { ms: number; samplesPerS: number; actionsAbsMean: number; evalActionsAbsMean: number };
     update: { ms: number; samplesPerS: number; pgLoss: number; vLoss: number };
-    finetune: { msPerItr: number; envStepsPerS: number; iterations: { itr: number; envSteps: number; wallS: number; metrics: Record<string, number>; memory: { numTensors: number; numBytesInGPU: number | null } }[] } | null;
+    finetune: { msPerItr: number; envStepsPerS: number; iterations: BenchIteration[] } | null;
     pretrain: { ms: number; loss: number; batches: number } | null;
+    coverage: {
+      gaussian: BenchIteration[];
+      gmm: BenchIteration[];
+      evaluate: { episodes: number; avgReturn: number; avgBestReward: number; successRate: number };
+      inspector: { steps: number; absMeanPerStep: number[] };
+      unet: { denoisingSteps: number; chainLength: number; actionsAbsMean: number; evalActionsAbsMean: number; chainAbsMean: number };
+    } | null;
     leakedTensors: number;
   };
 }
