@@ -2,7 +2,8 @@
  * The connector page's Franka path against a REAL `dppo-bridge --backend franka --sim-robot` (issue 11:
  * "running a policy under the clamps"), in the built app with the real train worker (inference there):
  * arm with typed ARM, run the scripted reach policy, the live pose changes and the motion panel shows the
- * commanded vs. clamped vs. measured step; STOP (Esc) ends the run and disarms, and the pose stays put.
+ * commanded vs. clamped vs. measured step; STOP (Esc) ends the run and disarms, and the pose stays put; a
+ * hidden tab ends a run and disarms too.
  * Without .venv/bin/dppo-bridge the suite is skipped with a loud message.
  */
 import assert from 'node:assert/strict';
@@ -79,5 +80,25 @@ describe('connector page: a policy on the simulated Franka', { skip: !HAVE }, ()
     assert.equal(await poseText(page), halted, 'the arm moved after STOP');
     assert.equal(Number(await page.getByTestId('robot-policy').getAttribute('data-steps')), steps, 'commands were sent after STOP');
     assert.deepEqual(s.errors, []);
+  });
+
+  it('hiding the tab during a policy run stops it and disarms', async () => {
+    const { page } = s;
+    await page.getByTestId('robot-arm-confirm').fill('ARM');
+    await page.getByTestId('robot-arm').click();
+    await page.locator('[data-testid="robot-state"][data-state="armed"]').waitFor({ timeout: 10_000 });
+    await page.getByTestId('robot-policy-run').click();
+    await page.locator('[data-testid="robot-policy"][data-running="true"]').waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="robot-policy"]')?.getAttribute('data-steps') ?? 0) >= 3, undefined, { timeout: 20_000 });
+    // What the browser does when the tab goes to the background.
+    // (a string: tsx would wrap an inline getter in a helper the page does not have)
+    await page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'hidden' }); document.dispatchEvent(new Event('visibilitychange'));`);
+    await page.locator('[data-testid="robot-policy"][data-running="false"]').waitFor({ timeout: 1000 });
+    await page.waitForFunction(() => {
+      const st = document.querySelector('[data-testid="robot-state"]')?.getAttribute('data-state');
+      return st === 'stopped' || st === 'connected';
+    }, undefined, { timeout: 1000 });
+    await page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'visible' });`);
+    assert.match(await page.getByTestId('bridge-log').innerText(), /tab hidden while armed: STOP/);
   });
 });
