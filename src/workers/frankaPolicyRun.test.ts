@@ -132,7 +132,7 @@ describe.skipIf(!bridgeAvailable())('a policy on the Franka (simulated arm) unde
     }
   }, 30_000);
 
-  it('a disarm ends the run without another command, and a checkpoint of another shape is refused', async () => {
+  it('a disarm or a NaN action ends the run without another command; a checkpoint of another shape is refused', async () => {
     const c = await BridgeClient.connect({ url: bridge.url, token: bridge.token, WebSocket: WS });
     try {
       await waitFor(c, (s) => s.ee_pos !== undefined);
@@ -150,6 +150,16 @@ describe.skipIf(!bridgeAvailable())('a policy on the Franka (simulated arm) unde
       const result = await run;
       expect(result.end).toBe('disarmed');
       expect(steps.length).toBeGreaterThan(0);
+
+      // A policy that goes wrong (NaN on its 3rd step) ends the run before that command is sent.
+      await c.request({ op: 'arm', id: c.newId(), confirm: 'ARM' });
+      await waitFor(c, (s) => s.state === 'armed' && s.controller === true);
+      let calls = 0;
+      const bad = await runFrankaPolicy({ client: c, signal: new AbortController().signal, act: async () => (++calls === 3 ? [NaN, 0, 0, 0, 0, 0, 0] : [0.2, 0, 0, 0, 0, 0, 0]) });
+      expect(bad.end).toBe('error');
+      expect(bad.steps).toBe(2);
+      expect(bad.message).toMatch(/NaN\/Inf/);
+      c.stop();
 
       const bytes = untrainedCheckpoint('hopper', 'gaussian-mlp');
       await expect(
