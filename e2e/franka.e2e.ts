@@ -10,6 +10,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { bridgeAvailable, BRIDGE_BIN, startBridge, type BridgeProcess } from '../src/bridge/spawnBridge';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { untrainedCheckpoint } from '../src/bridge/testFixtures';
+import { initTf } from '../src/policy/tfSetup';
 import { appSession, BASE_URL } from './helpers';
 
 const HAVE = bridgeAvailable();
@@ -22,12 +27,15 @@ async function poseText(page: Page): Promise<string> {
 describe('connector page: a policy on the simulated Franka', { skip: !HAVE }, () => {
   const s = appSession();
   let bridge: BridgeProcess | null = null;
+  let dir = '';
 
   before(async () => {
     bridge = await startBridge(['--backend', 'franka', '--sim-robot', '--origin', new URL(BASE_URL).origin]);
+    dir = mkdtempSync(join(tmpdir(), 'dppo-franka-e2e-'));
   });
   after(async () => {
     await bridge?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('arm with ARM, run the policy (pose changes), Esc stops it and disarms', async () => {
@@ -100,5 +108,22 @@ describe('connector page: a policy on the simulated Franka', { skip: !HAVE }, ()
     }, undefined, { timeout: 1000 });
     await page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'visible' });`);
     assert.match(await page.getByTestId('bridge-log').innerText(), /tab hidden while armed: STOP/);
+  });
+
+  it('a checkpoint file of another shape is refused by name, and the arm is stopped', async () => {
+    const { page } = s;
+    await initTf('cpu');
+    const path = join(dir, 'hopper.ckpt');
+    writeFileSync(path, untrainedCheckpoint('hopper', 'gaussian-mlp'));
+    await page.getByTestId('robot-arm-confirm').fill('ARM');
+    await page.getByTestId('robot-arm').click();
+    await page.locator('[data-testid="robot-state"][data-state="armed"]').waitFor({ timeout: 10_000 });
+    await page.getByTestId('robot-policy-source').selectOption('file');
+    await page.getByTestId('robot-policy-file').setInputFiles(path);
+    await page.getByTestId('robot-policy-run').click();
+    await page.getByTestId('robot-policy-error').waitFor({ timeout: 15_000 });
+    assert.match(await page.getByTestId('robot-policy-error').innerText(), /takes 1×11 observations and emits 3-D actions; a Franka policy takes the end-effector pose/);
+    assert.equal(await page.getByTestId('robot-policy').getAttribute('data-steps'), '0');
+    await page.waitForFunction(() => document.querySelector('[data-testid="robot-state"]')?.getAttribute('data-state') !== 'armed', undefined, { timeout: 1000 });
   });
 });
