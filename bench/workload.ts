@@ -123,7 +123,7 @@ export interface CoverageResult {
   gaussian: FinetuneIterationRecord[];
   gmm: FinetuneIterationRecord[];
   /** One evaluation round (eval-mode chains through the env). */
-  evaluate: { episodes: number; avgReturn: number; avgBestReward: number; successRate: number };
+  evaluate: { episodes: number; avgReturn: number; avgBestReward: number; successRate: number; traceAbsMean: number };
   /** Inspector sampling: recorded steps (K + 1) and the mean |first action| at each of them. */
   inspector: { steps: number; absMeanPerStep: number[] };
   /** The Unet1D denoiser: its K, and the mean |action| of a training-mode (chain recorded) and an eval-mode chain. */
@@ -368,7 +368,17 @@ async function runCoverage(spec: WorkloadSpec, ckpt: Checkpoint, other: { gaussi
   const gmm = (await runFinetune(spec, other.gmm, 'gmm')).iterations;
   const preset = taskFamily(spec.task).presets.laptop(spec.task, spec.algo, spec.seed);
   const actSteps = ckpt.actorConfig.actSteps;
+  // The eval paths' trace points (Avoid: the tip's x, y) show where the eval-mode actions took the envs.
+  let traceSum = 0;
+  let traceN = 0;
   const ev = await evaluate({
+    sink: (e) => {
+      if (e.type !== 'paths') return;
+      for (const p of e.paths) {
+        for (const v of p.points) traceSum += Math.abs(v);
+        traceN += p.points.length;
+      }
+    },
     task: spec.task,
     checkpoint: ckpt,
     episodes: spec.finetuneEnvs,
@@ -378,7 +388,7 @@ async function runCoverage(spec: WorkloadSpec, ckpt: Checkpoint, other: { gaussi
     minSamplingDenoisingStd: preset.minSamplingDenoisingStd,
     randnClipValue: preset.randnClipValue,
   });
-  const evaluation = { episodes: ev.episodes, avgReturn: ev.avg_return, avgBestReward: ev.avg_best_reward, successRate: ev.success_rate };
+  const evaluation = { episodes: ev.episodes, avgReturn: ev.avg_return, avgBestReward: ev.avg_best_reward, successRate: ev.success_rate, traceAbsMean: traceN ? traceSum / traceN : NaN };
 
   // The inspector's request path: n copies of one state, every denoising step recorded (trainRuns.ts `inspect`).
   const { policy } = policyFromCheckpoint(ckpt, new Rng(spec.seed + 5));

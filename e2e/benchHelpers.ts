@@ -23,7 +23,7 @@ export interface BenchRowData {
     coverage: {
       gaussian: BenchIteration[];
       gmm: BenchIteration[];
-      evaluate: { episodes: number; avgReturn: number; avgBestReward: number; successRate: number };
+      evaluate: { episodes: number; avgReturn: number; avgBestReward: number; successRate: number; traceAbsMean: number };
       inspector: { steps: number; absMeanPerStep: number[] };
       unet: { denoisingSteps: number; chainLength: number; actionsAbsMean: number; evalActionsAbsMean: number; chainAbsMean: number };
     } | null;

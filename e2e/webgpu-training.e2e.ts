@@ -64,6 +64,7 @@ function compare(ref: BenchRowData, gpu: BenchRowData): string[] {
   check('eval avg return', rc.evaluate.avgReturn, gc.evaluate.avgReturn);
   check('eval avg best reward', rc.evaluate.avgBestReward, gc.evaluate.avgBestReward);
   check('eval success rate', rc.evaluate.successRate, gc.evaluate.successRate);
+  check('eval path |trace|', rc.evaluate.traceAbsMean, gc.evaluate.traceAbsMean);
   assert.equal(gc.inspector.steps, rc.inspector.steps, 'inspector steps');
   rc.inspector.absMeanPerStep.forEach((v, s) => check(`inspector step ${s} |action|`, v, gc.inspector.absMeanPerStep[s]));
   assert.equal(gc.unet.chainLength, rc.unet.chainLength, 'unet chain length');
@@ -105,7 +106,7 @@ async function forcedRun(page: Page, gpu: 'webgpu' | 'webgl'): Promise<void> {
   const got = rows[gpu];
   assert.ok(ref?.result && got?.result, `both rows have results: ${JSON.stringify({ wasm: ref?.error, [gpu]: got?.error })}`);
   assert.ok(ref.result.coverage && got.result.coverage, 'the other paths ran');
-  console.log(`${gpu} (SwiftShader) vs wasm in ${((Date.now() - t0) / 1000).toFixed(0)} s: eval return ${got.result.coverage.evaluate.avgReturn} vs ${ref.result.coverage.evaluate.avgReturn}, inspector steps ${got.result.coverage.inspector.steps}, unet |a| ${got.result.coverage.unet.actionsAbsMean} vs ${ref.result.coverage.unet.actionsAbsMean}; chain ${got.result.chain.ms.toFixed(0)} vs ${ref.result.chain.ms.toFixed(1)} ms, update ${got.result.update.ms.toFixed(0)} vs ${ref.result.update.ms.toFixed(1)} ms, itr ${got.result.finetune!.msPerItr.toFixed(0)} vs ${ref.result.finetune!.msPerItr.toFixed(0)} ms; BC loss ${got.result.pretrain!.loss} vs ${ref.result.pretrain!.loss}; tensors ${got.result.finetune!.iterations.map((i) => i.memory.numTensors).join('/')}, GPU bytes ${got.result.finetune!.iterations.map((i) => i.memory.numBytesInGPU).join('/')}; gmm GPU bytes ${got.result.coverage.gmm.map((i) => i.memory.numBytesInGPU).join('/')}; eval best reward ${got.result.coverage.evaluate.avgBestReward} vs ${ref.result.coverage.evaluate.avgBestReward}`);
+  console.log(`${gpu} (SwiftShader) vs wasm in ${((Date.now() - t0) / 1000).toFixed(0)} s: eval return ${got.result.coverage.evaluate.avgReturn} vs ${ref.result.coverage.evaluate.avgReturn}, inspector steps ${got.result.coverage.inspector.steps}, unet |a| ${got.result.coverage.unet.actionsAbsMean} vs ${ref.result.coverage.unet.actionsAbsMean}; chain ${got.result.chain.ms.toFixed(0)} vs ${ref.result.chain.ms.toFixed(1)} ms, update ${got.result.update.ms.toFixed(0)} vs ${ref.result.update.ms.toFixed(1)} ms, itr ${got.result.finetune!.msPerItr.toFixed(0)} vs ${ref.result.finetune!.msPerItr.toFixed(0)} ms; BC loss ${got.result.pretrain!.loss} vs ${ref.result.pretrain!.loss}; tensors ${got.result.finetune!.iterations.map((i) => i.memory.numTensors).join('/')}, GPU bytes ${got.result.finetune!.iterations.map((i) => i.memory.numBytesInGPU).join('/')}; gmm GPU bytes ${got.result.coverage.gmm.map((i) => i.memory.numBytesInGPU).join('/')}; eval |trace| ${got.result.coverage.evaluate.traceAbsMean} vs ${ref.result.coverage.evaluate.traceAbsMean}`);
   assert.deepEqual(compare(ref, got), []);
   assertFlatMemory(got, SIZES[gpu]);
   // The forced backend is active again after the benchmark.

@@ -63,6 +63,8 @@ describe('workload benchmark (wasm vs cpu)', () => {
     }
     expect(wc.evaluate.episodes).toBe(1);
     expect(close(wc.evaluate.avgReturn, cc.evaluate.avgReturn)).toBe(true);
+    expect(wc.evaluate.traceAbsMean).toBeGreaterThan(0);
+    expect(close(wc.evaluate.traceAbsMean, cc.evaluate.traceAbsMean)).toBe(true);
     expect(wc.inspector.steps).toBe(21);
     wc.inspector.absMeanPerStep.forEach((v, s) => expect(close(v, cc.inspector.absMeanPerStep[s]), `inspector step ${s}`).toBe(true));
     expect(wc.unet.chainLength).toBe(5);
