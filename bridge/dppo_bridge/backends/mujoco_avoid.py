@@ -1,5 +1,5 @@
 """Native-MuJoCo D3IL Avoid env with the browser's semantics (src/sim/tasks/avoid/avoidEnv.ts), batched with the
-browser VecEnv's rules (the same chunk loop as mujoco_gym.GymVecSlice).
+browser VecEnv's rules (the chunk loop of vec_slice.VecSlice, shared with mujoco_gym.GymVecSlice).
 
 The model and every number come from assets/ (written from src/sim/tasks/avoid by
 scripts/export-bridge-assets.ts): the MJCF AvoidEnv compiles, the Panda's modified-DH table and joint limits, the
@@ -19,6 +19,8 @@ import math
 from typing import Any, Dict, List, Optional
 
 import numpy as np
+
+from .vec_slice import VecSlice
 
 NT = 5  # IK task rows: tool position (3) + world x/y of the tool-axis error (2)
 
@@ -373,78 +375,10 @@ class AvoidEnv(object):
         return {"row3Mode": float(self.row3_mode()), "collided": 1.0 if self.collided else 0.0, "modeBits": float(self.bits)}
 
 
-class AvoidVecSlice(object):
+class AvoidVecSlice(VecSlice):
     """Envs [first_env, first_env + n) of a batch of total_envs, with the browser VecEnv's chunk semantics."""
 
     def __init__(self, task_id, entry, xml, n_envs, act_steps, seed, max_episode_steps=None, first_env=0, total_envs=None):
         # type: (str, Dict[str, Any], str, int, int, int, Optional[int], int, Optional[int]) -> None
-        self.task = AvoidTask(task_id, entry, xml, max_episode_steps)
-        self.n = int(n_envs)
-        self.act_steps = int(act_steps)
-        self.seed = int(seed)
-        self.first_env = int(first_env)
-        self.total_envs = int(total_envs if total_envs is not None else n_envs)
-        self.envs = [AvoidEnv(self.task) for _ in range(self.n)]
-        self.reset_count = [0] * self.n
-        self.step_count = [0] * self.n
-        self.obs = np.zeros((self.n, self.task.obs_dim), dtype=np.float32)
-        self.started = False
-
-    def _reset_one(self, i):
-        # type: (int) -> None
-        seed = self.seed + self.first_env + i + self.reset_count[i] * self.total_envs
-        self.envs[i].reset(seed, self.obs[i])
-        self.reset_count[i] += 1
-        self.step_count[i] = 0
-
-    def reset(self):
-        # type: () -> np.ndarray
-        for i in range(self.n):
-            self._reset_one(i)
-        self.started = True
-        return self.obs.copy()
-
-    def step(self, actions):
-        # type: (np.ndarray) -> Dict[str, np.ndarray]
-        """actions float32 [n, Ta, Da] with Ta >= act_steps."""
-        if not self.started:
-            raise RuntimeError("reset must come before step")
-        n, te, t = self.n, self.act_steps, self.task
-        out = {
-            "reward": np.zeros(n, dtype=np.float32),
-            "terminated": np.zeros(n, dtype=np.uint8),
-            "truncated": np.zeros(n, dtype=np.uint8),
-            "executed": np.zeros(n, dtype=np.uint8),
-            "trace": np.zeros((n, te, t.trace_dim), dtype=np.float32),
-            "tags": np.zeros((n, len(t.tag_keys)), dtype=np.float32),
-        }
-        trace = out["trace"]
-        for i in range(n):
-            env = self.envs[i]
-            total = 0.0
-            done = False
-            truncated = False
-            s = 0
-            while s < te and not done:
-                r, _, trunc = env.step(actions[i, s], self.obs[i], trace[i, s])
-                total += r
-                self.step_count[i] += 1
-                if trunc or self.step_count[i] >= t.max_episode_steps:
-                    truncated = True
-                done = truncated
-                s += 1
-            out["executed"][i] = s
-            trace[i, s:] = trace[i, s - 1]
-            tags = env.tags()
-            for g, key in enumerate(t.tag_keys):
-                out["tags"][i, g] = tags.get(key, 0.0)
-            out["reward"][i] = total
-            out["truncated"][i] = truncated
-            if done:
-                self._reset_one(i)
-        out["obs"] = self.obs.copy()
-        return out
-
-    def close(self):
-        # type: () -> None
-        self.envs = []
+        task = AvoidTask(task_id, entry, xml, max_episode_steps)
+        VecSlice.__init__(self, task, [AvoidEnv(task) for _ in range(int(n_envs))], act_steps, seed, first_env, total_envs)

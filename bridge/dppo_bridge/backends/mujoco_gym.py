@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from ..rng import Rng
+from .vec_slice import VecSlice
 
 ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets")
 
@@ -121,6 +122,7 @@ class GymEnv(object):
         self.data = task.mujoco.MjData(task.model)
         self.steps = 0
         self.started = False
+        self.fell = False
 
     def reset(self, seed, obs_out):
         # type: (int, np.ndarray) -> None
@@ -176,14 +178,20 @@ class GymEnv(object):
         ctrl_cost = t.ctrl_w * sum_sq
         reward = (x_velocity + t.healthy_reward - ctrl_cost) if t.health else (x_velocity - ctrl_cost)
         terminated = not t.healthy(qpos, qvel)
+        self.fell = terminated
         self.observe(obs_out)
         if trace_out is not None:
             for j, (qi, off) in enumerate(zip(t.trace_qpos, t.trace_offset)):
                 trace_out[j] = qpos[qi] + off
         return reward, terminated, self.steps >= t.max_episode_steps
 
+    def tags(self):
+        # type: () -> Dict[str, float]
+        """Gym's only tag: 'fell' = the last step's terminated (GymInfo.fell in the browser)."""
+        return {"fell": 1.0 if self.fell else 0.0}
 
-class GymVecSlice(object):
+
+class GymVecSlice(VecSlice):
     """Envs [first_env, first_env + n) of a batch of total_envs, with the browser VecEnv's chunk semantics."""
 
     def __init__(self, task_id, n_envs, act_steps, seed, max_episode_steps=None, first_env=0, total_envs=None, threads=1):
@@ -191,99 +199,5 @@ class GymVecSlice(object):
         table = load_task_table()
         if task_id not in table:
             raise KeyError(task_id)
-        self.task = GymTask(task_id, table[task_id], max_episode_steps)
-        self.n = int(n_envs)
-        self.act_steps = int(act_steps)
-        self.seed = int(seed)
-        self.first_env = int(first_env)
-        self.total_envs = int(total_envs if total_envs is not None else n_envs)
-        self.envs = [GymEnv(self.task) for _ in range(self.n)]
-        self.reset_count = [0] * self.n
-        self.step_count = [0] * self.n
-        self.obs = np.zeros((self.n, self.task.obs_dim), dtype=np.float32)
-        self.started = False
-        self.threads = max(1, min(int(threads), self.n))
-        self._pool = None
-        if self.threads > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="dppo-env")
-
-    def _reset_one(self, i):
-        # type: (int) -> None
-        seed = self.seed + self.first_env + i + self.reset_count[i] * self.total_envs
-        self.envs[i].reset(seed, self.obs[i])
-        self.reset_count[i] += 1
-        self.step_count[i] = 0
-
-    def reset(self):
-        # type: () -> np.ndarray
-        for i in range(self.n):
-            self._reset_one(i)
-        self.started = True
-        return self.obs.copy()
-
-    def step(self, actions):
-        # type: (np.ndarray) -> Dict[str, np.ndarray]
-        """actions float32 [n, Ta, Da] with Ta >= act_steps."""
-        if not self.started:
-            raise RuntimeError("reset must come before step")
-        n, te, t = self.n, self.act_steps, self.task
-        out = {
-            "reward": np.zeros(n, dtype=np.float32),
-            "terminated": np.zeros(n, dtype=np.uint8),
-            "truncated": np.zeros(n, dtype=np.uint8),
-            "executed": np.zeros(n, dtype=np.uint8),
-            "trace": np.zeros((n, te, t.trace_dim), dtype=np.float32),
-            "tags": np.zeros((n, len(t.tag_keys)), dtype=np.float32),
-        }
-        if self._pool is None:
-            self._step_range(actions, out, 0, n)
-        else:
-            bounds = np.linspace(0, n, self.threads + 1).astype(int)
-            futs = [self._pool.submit(self._step_range, actions, out, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-            for f in futs:
-                f.result()
-        out["obs"] = self.obs.copy()
-        return out
-
-    def _step_range(self, actions, out, lo, hi):
-        # type: (np.ndarray, Dict[str, np.ndarray], int, int) -> None
-        te = self.act_steps
-        t = self.task
-        trace = out["trace"]
-        has_trace = t.trace_dim > 0
-        for i in range(lo, hi):
-            env = self.envs[i]
-            total = 0.0
-            done = False
-            terminated = truncated = False
-            s = 0
-            while s < te and not done:
-                r, term, trunc = env.step(actions[i, s], self.obs[i], trace[i, s] if has_trace else None)
-                total += r
-                self.step_count[i] += 1
-                if term:
-                    terminated = True
-                elif trunc or self.step_count[i] >= t.max_episode_steps:
-                    truncated = True
-                done = terminated or truncated
-                s += 1
-            out["executed"][i] = s
-            if has_trace:
-                trace[i, s:] = trace[i, s - 1]
-            # Gym's only tag is 'fell' = the last step's terminated (GymInfo.fell).
-            for g, key in enumerate(t.tag_keys):
-                out["tags"][i, g] = 1.0 if (key == "fell" and terminated) else 0.0
-            out["reward"][i] = total
-            out["terminated"][i] = terminated
-            out["truncated"][i] = truncated
-            if done:
-                self._reset_one(i)
-
-    def close(self):
-        # type: () -> None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
-        self.envs = []
+        task = GymTask(task_id, table[task_id], max_episode_steps)
+        VecSlice.__init__(self, task, [GymEnv(task) for _ in range(int(n_envs))], act_steps, seed, first_env, total_envs, threads)
