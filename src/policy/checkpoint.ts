@@ -147,7 +147,8 @@ function toFloat32(e: HeaderEntry, data: Uint8Array): Float32Array {
   return out;
 }
 
-function halfToFloat(h: number): number {
+/** IEEE half-precision bits → number (subnormals, ±Inf and NaN included). */
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;

@@ -13,6 +13,7 @@
 import { unzipSync } from 'fflate';
 import { UserError } from '../../core/errors';
 import { PyTuple, restrictedUnpickle, StorageRef, TensorRef } from './pickle';
+import { halfToFloat } from '../../policy/checkpoint';
 
 export interface PtTensor {
   dtype: string;
@@ -52,15 +53,6 @@ export function looksLikeTorchZip(bytes: Uint8Array): boolean {
   } catch {
     return false;
   }
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 /** Storage bytes → float32 values (one per element). */
