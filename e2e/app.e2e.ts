@@ -113,10 +113,11 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
 
   it('lists the bundled checkpoints and opens one for fine-tuning', async () => {
     await page.getByTestId('nav-policies').click();
-    const rows = page.locator('[data-testid="bundled-checkpoints"] tbody tr');
+    const rows = page.locator('[data-testid="policy-row"][data-origin="bundled"]');
     await rows.first().waitFor({ timeout: 10_000 });
-    assert.equal(await rows.count(), 9);
-    await rows.filter({ hasText: 'builtin:avoid-m3/gmm-mlp' }).getByRole('link', { name: /fine-tune/ }).click();
+    // Avoid M1/M2/M3 × {diffusion, Gaussian, GMM} and Hopper's three.
+    assert.equal(await rows.count(), 12);
+    await page.locator('[data-testid="policy-row"][data-ref="builtin:avoid-m3/gmm-mlp"]').getByTestId('policy-finetune').click();
     await page.locator('main[data-route="experiments"]').waitFor({ timeout: 10_000 });
     await page.getByTestId('task').and(page.locator('select')).waitFor();
     assert.equal(await page.getByTestId('task').inputValue(), 'avoid-m3');
