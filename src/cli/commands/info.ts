@@ -25,7 +25,10 @@ export async function cmdInfo(_p: Parsed, out: Output): Promise<void> {
       backends.push({ name, available: false, reason: (err as Error).message });
     }
   }
-  backends.push({ name: 'webgpu', available: false, reason: 'browser only' }, { name: 'webgl', available: false, reason: 'browser only' });
+  backends.push(
+    { name: 'webgpu', available: false, reason: "not probed: in Node, --backend webgpu uses Dawn's bindings (the optional webgpu package) on a real GPU adapter, or says what is missing" },
+    { name: 'webgl', available: false, reason: 'browser only' },
+  );
   await initTf('wasm');
   const present = (path: string) => existsSync(join(PUBLIC_DIR, path));
   const info = {
