@@ -69,6 +69,14 @@ describe('run store', () => {
     expect(useRuns.getState().progress!.pausedMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('keeps the config the worker runs with (e.g. sized for a real GPU), so the record says what ran', () => {
+    const id = startRun(config, 'builtin:avoid-m2/diffusion-mlp', 'laptop')!;
+    const sized = { ...config, nEnvs: config.nEnvs * 2, batchSize: config.batchSize * 2 };
+    event(id, { type: 'start', runId: id, totalIterations: 10, envStepsPerIteration: 200, config: sized });
+    expect(useRuns.getState().runs[id].config).toEqual(sized);
+    expect(useRuns.getState().runs[id].envStepsPerIteration).toBe(200);
+  });
+
   it('the estimate subtracts finished pauses of the current iteration', () => {
     const run = { totalIterations: 10 } as Run;
     const base: RunProgress = { runId: 'r', phase: 'update', itr: 2, fraction: 0.5, itrStartedAt: 0, itrMs: [10_000, 10_000], pausedMs: 0, pausedAt: null };

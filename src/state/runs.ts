@@ -459,6 +459,8 @@ function onEvent(runId: string, ev: TrainEvent): void {
     case 'start': {
       const run = useRuns.getState().runs[runId];
       patchRun(runId, {
+        // The worker may have sized the run for a real GPU (issue 12): the run keeps the config it ran with.
+        ...(ev.config ? { config: ev.config } : {}),
         totalIterations: ev.totalIterations,
         envStepsPerIteration: ev.envStepsPerIteration,
         status: run?.status === 'starting' ? 'running' : run?.status,

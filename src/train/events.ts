@@ -3,6 +3,7 @@
  * iteration's scalars), never histories (design/architecture.md §2). Metric keys are namespaced.
  */
 
+import type { FinetuneConfig } from '../config/finetune';
 import type { MetricKey } from '../config/metrics';
 import type { CollapseKind } from './divergence';
 
@@ -29,7 +30,8 @@ export interface EnvPath {
 }
 
 export type TrainEvent =
-  | { type: 'start'; runId: string; totalIterations: number; envStepsPerIteration: number }
+  /** `config`: the settings the loop actually runs with (after GPU sizing, docs/benchmarks.md), recorded on the run. */
+  | { type: 'start'; runId: string; totalIterations: number; envStepsPerIteration: number; config?: FinetuneConfig }
   | { type: 'progress'; phase: Phase; itr: number; fraction: number; message?: string }
   | { type: 'iteration'; itr: number; envSteps: number; wallS: number; metrics: Partial<Record<MetricKey, number>> }
   | { type: 'paths'; itr: number; paths: EnvPath[] }

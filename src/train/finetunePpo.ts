@@ -201,7 +201,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   let candidate: WeightSnapshot | null = latest;
   let itr = completed;
   opts.onReady?.({ policy, basePolicy, critic, normalizer, currentItr: () => itr });
-  sink({ type: 'start', runId: '', totalIterations: cfg.nTrainItr, envStepsPerIteration: envStepsPerItr });
+  sink({ type: 'start', runId: '', totalIterations: cfg.nTrainItr, envStepsPerIteration: envStepsPerItr, config: cfg });
 
   /** Everything the next iteration reads (trainingState.ts); weights = `latest`, the last complete iteration's. */
   let stateUnavailable = false;
