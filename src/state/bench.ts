@@ -12,19 +12,10 @@ import { useApp } from './app';
 import { configOf, useExperiment } from './experiment';
 import { listenTrain, trainPort } from './trainPort';
 
-/** Sizes the user can change in the benchmark panel (the rest come from the task's laptop preset). */
-export interface BenchSizes {
-  nEnvs: number;
-  batchSize: number;
-  finetuneIters: number;
-  finetuneEnvs: number;
-  finetuneSteps: number;
-  finetuneBatch: number;
-  pretrainBatches: number;
-  pretrainBatchSize: number;
-  /** Gaussian- and GMM-PPO iterations plus eval, inspector and UNet sampling (0 = skip; the GPU parity check). */
-  coverItrs: number;
-}
+/** Sizes the user can change in the benchmark panel (the rest come from the task's laptop preset); their
+ * meaning is documented on WorkloadSpec. `coverItrs` > 0 adds the GPU parity paths. */
+export type BenchSizes = Pick<WorkloadSpec, 'nEnvs' | 'batchSize' | 'finetuneIters' | 'finetuneEnvs' | 'finetuneSteps' | 'finetuneBatch' | 'pretrainBatches' | 'pretrainBatchSize'> &
+  Required<Pick<WorkloadSpec, 'coverItrs'>>;
 
 export interface BenchState {
   running: boolean;
