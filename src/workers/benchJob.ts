@@ -12,7 +12,8 @@ import { vendorUrl } from './assetBase';
 import type { BackendManager } from './backend';
 import type { BenchRow, TrainRequest, TrainResponse } from './protocol';
 import { loadBuiltinDataset, loadCheckpoint } from './runAssets';
-import { jobActive } from './trainRuns';
+import { inspectorIdle, jobActive } from './trainRuns';
+import { checkpointJobsIdle } from './checkpointJobs';
 
 export type BenchRequest = Extract<TrainRequest, { type: 'bench' }>;
 
@@ -20,6 +21,10 @@ export async function runBenchJob(msg: BenchRequest, manager: BackendManager, po
   const { requestId, spec } = msg;
   try {
     if (jobActive()) throw new UserError('A run or pre-training is going: stop it (or let it finish) before benchmarking.');
+    // Inspector samples and checkpoint jobs asked for before the benchmark may still be running: they create and
+    // release tensors (a cached policy replaced), which would count as the workload's (CI saw leakedTensors −1).
+    // Later ones wait behind the benchmark (train.worker.ts serialises it with the backend messages).
+    await Promise.all([inspectorIdle(), checkpointJobsIdle()]);
     if (typeof self !== 'undefined' && self.location) setMujocoVendorBase(vendorUrl('mujoco'));
     const checkpoint = await loadCheckpoint(defaultCheckpointFor(spec.task, spec.algo));
     const dataset = spec.pretrainBatches > 0 ? await loadBuiltinDataset(`builtin:${spec.task}/train`) : undefined;

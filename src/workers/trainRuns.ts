@@ -270,6 +270,11 @@ async function inspect(msg: Extract<RunRequest, { type: 'inspect' }>, post: Post
 }
 
 /** True while a fine-tuning run or a pre-training job is going (the in-app benchmark waits for none). */
+/** Settles when every inspector request queued so far is done (the benchmark waits: its tensor count must be its own). */
+export function inspectorIdle(): Promise<void> {
+  return inspectQueue;
+}
+
 export function jobActive(): boolean {
   return slot !== null && !slot.finished;
 }
