@@ -98,3 +98,60 @@ export function niceTicks(lo: number, hi: number, target = 3): number[] {
   }
   return best.length ? best : [lo, hi];
 }
+
+/** The chosen dimensions of every sample of a flat [n, Da] cloud, as a flat [n, dims.length] array. */
+export function pickDims(cloud: Float32Array, Da: number, dims: readonly number[]): Float32Array {
+  for (const d of dims) if (!Number.isInteger(d) || d < 0 || d >= Da) throw new RangeError(`action dimension ${d} is not in 0…${Da - 1}`);
+  const n = Math.floor(cloud.length / Da);
+  const m = dims.length;
+  const out = new Float32Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) out[i * m + j] = cloud[i * Da + dims[j]];
+  return out;
+}
+
+/** Equal-width bins over [lo, hi]: `count` bins, `count + 1` edges. */
+export interface Bins {
+  lo: number;
+  hi: number;
+  count: number;
+}
+
+/**
+ * Bins for dimension `dim` shared by all `clouds` (every denoising step of both policies): from the
+ * smallest to the largest finite value, so no sample falls outside; a constant dimension gets a small span
+ * around its value.
+ */
+export function sharedBins(clouds: readonly Float32Array[], Da: number, dim: number, count: number): Bins {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const c of clouds) {
+    for (let i = dim; i < c.length; i += Da) {
+      const v = c[i];
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (lo === Infinity) return { lo: -1, hi: 1, count };
+  if (!(hi > lo)) {
+    const half = 0.5 * Math.max(1e-3, Math.abs(lo) * 1e-3);
+    return { lo: lo - half, hi: hi + half, count };
+  }
+  return { lo, hi, count };
+}
+
+/**
+ * Samples of dimension `dim` of a flat [n, Da] cloud in each bin. Bin i covers [lo + i·w, lo + (i+1)·w),
+ * the last one also its right edge; values outside [lo, hi] count in the end bins, non-finite ones nowhere.
+ */
+export function histogramCounts(cloud: Float32Array, Da: number, dim: number, bins: Bins): Uint32Array {
+  const counts = new Uint32Array(bins.count);
+  const w = (bins.hi - bins.lo) / bins.count;
+  for (let i = dim; i < cloud.length; i += Da) {
+    const v = cloud[i];
+    if (!Number.isFinite(v)) continue;
+    const b = Math.floor((v - bins.lo) / w);
+    counts[Math.min(bins.count - 1, Math.max(0, b))]++;
+  }
+  return counts;
+}
