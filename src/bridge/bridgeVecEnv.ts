@@ -63,6 +63,10 @@ export class BridgeVecEnv implements VecEnv {
   /** Creates the envs on an open connection (`ownsClient`: dispose() also closes the connection). */
   static async create(client: BridgeClient, opts: VecEnvOptions, ownsClient = false): Promise<BridgeVecEnv> {
     checkVecEnvOptions(opts);
+    // The bridge protocol's `make` has no initial-state noise scale: refuse rather than run the task's own.
+    if (opts.initNoiseScale !== undefined && opts.initNoiseScale !== 1) {
+      throw new UserError(`The bridge's envs reset with their own initial-state noise; an init-noise scale of ${opts.initNoiseScale} runs only in this app's envs (drop --bridge).`);
+    }
     const tasks = client.welcome.capabilities.tasks;
     if (!tasks.includes(opts.taskId)) {
       throw new UserError(`The bridge at ${client.url} (${client.backend} backend) has no task "${opts.taskId}"; it offers ${tasks.join(', ') || 'none'}.`);

@@ -70,6 +70,28 @@ function entry(id: string): { family: TaskFamily; info: TaskInfo } {
   return e;
 }
 
+/** Largest initial-state noise multiplier accepted (well past where any locomotion start stays healthy). */
+export const MAX_INIT_NOISE_SCALE = 1000;
+
+/** What the task's initial-state noise scale multiplies (its family's `initNoise`), or null when it has none to widen. */
+export function initNoiseOf(task: string): string | null {
+  return taskFamily(task).initNoise ?? null;
+}
+
+/**
+ * Checks an initial-state noise multiplier for a task (VecEnvOptions.initNoiseScale): a finite number in
+ * [0, MAX_INIT_NOISE_SCALE] (0 = the noise-free start); a value ≠ 1 only for a family that declares
+ * `initNoise`. A UserError naming the task otherwise.
+ */
+export function checkInitNoiseScale(task: string, scale: number): void {
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0 || scale > MAX_INIT_NOISE_SCALE) {
+    throw new UserError(`The initial-state noise scale must be a number from 0 to ${MAX_INIT_NOISE_SCALE}, got ${String(scale)}.`);
+  }
+  if (scale !== 1 && initNoiseOf(task) === null) {
+    throw new UserError(`Task "${task}" (${taskFamily(task).title}) has no initial-state noise to widen: its reset is fixed, so only an init-noise scale of 1 applies (action noise still does).`);
+  }
+}
+
 /** True for `builtin:<task>/<name>` references to bundled files. */
 export function isBuiltin(ref: string): boolean {
   return ref.startsWith('builtin:');

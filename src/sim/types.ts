@@ -124,6 +124,11 @@ export interface VecEnvOptions {
   seed: number;
   /** Override of the task's truncation horizon (env steps); DPPO's `max_episode_steps`. */
   maxEpisodeSteps?: number;
+  /**
+   * Multiplier of the task's initial-state noise (default 1 = the task's own reset distribution; the
+   * robustness study of paper Fig. 12 widens it). A family without `initNoise` refuses any value ≠ 1.
+   */
+  initNoiseScale?: number;
 }
 
 /**
@@ -264,6 +269,8 @@ export interface EnvContext {
   mujoco: Mujoco | null;
   /** Override of the truncation horizon. */
   maxEpisodeSteps?: number;
+  /** Multiplier of the task's initial-state noise (VecEnvOptions.initNoiseScale; checked by the registry before it gets here). */
+  initNoiseScale?: number;
 }
 
 /** One task of a family (e.g. `avoid-m2` of the Avoid family). */
@@ -297,6 +304,12 @@ export interface TaskFamily {
   needsMujoco: boolean;
   /** A new env of one of the family's tasks (the caller owns and disposes it). */
   createEnv(taskId: TaskId, ctx: EnvContext): Env;
+  /**
+   * Optional: what `EnvContext.initNoiseScale` multiplies in the family's reset, in one line (shown by the
+   * robustness study). Absent ⇒ the family has no initial-state noise to widen and the registry refuses a
+   * scale ≠ 1 for its tasks; present ⇒ `createEnv` must honour the scale.
+   */
+  initNoise?: string;
   /** Optional: the MJCF text a task's env compiles (for native-MuJoCo benchmarks and parity checks). */
   mjcf?(taskId: TaskId): string;
   /** Optional: MuJoCo steps per env step of a task (Gym: 4, 4, 5), with `mjcf` for native benchmarks. */

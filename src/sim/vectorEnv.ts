@@ -10,7 +10,7 @@
  */
 import { UserError } from '../core/errors';
 import { loadMujoco } from './mujoco';
-import { getTask, taskFamily } from './registry';
+import { checkInitNoiseScale, getTask, taskFamily } from './registry';
 import type { ChunkStepResult, Env, EnvSpec, VecEnv, VecEnvOptions, VecEnvSnapshot } from './types';
 
 /**
@@ -26,7 +26,7 @@ export interface VectorEnvSlice {
 export async function createVectorEnv(opts: VecEnvOptions, slice?: VectorEnvSlice): Promise<VectorEnv> {
   const family = taskFamily(opts.taskId);
   const mujoco = family.needsMujoco ? await loadMujoco() : null;
-  return new VectorEnv(opts, (id) => family.createEnv(id, { mujoco, maxEpisodeSteps: opts.maxEpisodeSteps }), slice);
+  return new VectorEnv(opts, (id) => family.createEnv(id, { mujoco, maxEpisodeSteps: opts.maxEpisodeSteps, initNoiseScale: opts.initNoiseScale }), slice);
 }
 
 /** Validates the shared VecEnv options; a UserError naming the setting otherwise. */
@@ -36,6 +36,7 @@ export function checkVecEnvOptions(opts: VecEnvOptions): void {
   if (opts.maxEpisodeSteps !== undefined && (!Number.isInteger(opts.maxEpisodeSteps) || opts.maxEpisodeSteps < 1)) {
     throw new UserError(`maxEpisodeSteps must be a positive integer, got ${opts.maxEpisodeSteps}.`);
   }
+  if (opts.initNoiseScale !== undefined) checkInitNoiseScale(opts.taskId, opts.initNoiseScale);
 }
 
 export class VectorEnv implements VecEnv {

@@ -46,6 +46,11 @@ export interface GymInfo extends StepInfo {
 export interface GymEnvOptions {
   /** Truncation horizon (default 1000). */
   maxEpisodeSteps?: number;
+  /**
+   * Multiplier of Gymnasium's reset_noise_scale (default 1): k widens the start to qpos0 + U(±k·s) and
+   * qvel U(±k·s) (HalfCheetah k·s·N(0, 1)), the wider initial-state distribution of paper Fig. 12.
+   */
+  initNoiseScale?: number;
 }
 
 export function gymSpec(id: GymTaskId, maxEpisodeSteps = GYM_MAX_EPISODE_STEPS): EnvSpec {
@@ -83,6 +88,8 @@ export class GymEnv extends MjEnv {
   readonly def: GymTaskDef;
   private readonly dt: number;
   private readonly qpos0: Float64Array;
+  /** reset_noise_scale × the options' initNoiseScale. */
+  private readonly noiseScale: number;
   private qpos: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private qvel: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private ctrl: Float64Array<ArrayBufferLike> = new Float64Array(0);
@@ -97,6 +104,9 @@ export class GymEnv extends MjEnv {
     this.def = def;
     this.spec = gymSpec(id, opts.maxEpisodeSteps ?? GYM_MAX_EPISODE_STEPS);
     this.dt = gymControlDt(def);
+    const k = opts.initNoiseScale ?? 1;
+    if (!Number.isFinite(k) || k < 0) throw new InternalError(`${def.title} environment: initNoiseScale must be finite and ≥ 0, got ${k}.`);
+    this.noiseScale = def.resetNoiseScale * k;
     try {
       const model = this.model;
       if (model.nu !== def.actDim || model.nq - 1 + model.nv !== def.obsDim) {
@@ -119,14 +129,15 @@ export class GymEnv extends MjEnv {
 
   /**
    * Gymnasium's reset: mj_resetData, then qpos = qpos0 + U(±s) and qvel = U(±s) (HalfCheetah: s·N(0, 1)),
-   * all qpos draws before the qvel draws, then mj_forward. The noise comes from Rng(seed).
+   * all qpos draws before the qvel draws, then mj_forward. The noise comes from Rng(seed); s is
+   * reset_noise_scale times the initNoiseScale option (so one seed gives the same draws, scaled).
    */
   reset(seed = 0): Float32Array {
     this.assertLive();
     this.syncViews();
     const { def } = this;
     const rng = new Rng(seed);
-    const s = def.resetNoiseScale;
+    const s = this.noiseScale;
     this.mj.mj_resetData(this.model, this.data);
     for (let i = 0; i < this.qpos.length; i++) this.qpos[i] = this.qpos0[i] + rng.range(-s, s);
     for (let i = 0; i < this.qvel.length; i++) this.qvel[i] = def.qvelNoise === 'uniform' ? rng.range(-s, s) : s * rng.normal();

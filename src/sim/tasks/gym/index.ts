@@ -103,8 +103,9 @@ export const gymFamily: TaskFamily = {
   needsMujoco: true,
   createEnv(taskId, ctx) {
     if (!ctx.mujoco) throw new Error('the Gym envs need the MuJoCo module');
-    return new GymEnv(ctx.mujoco, gymTask(taskId), { maxEpisodeSteps: ctx.maxEpisodeSteps });
+    return new GymEnv(ctx.mujoco, gymTask(taskId), { maxEpisodeSteps: ctx.maxEpisodeSteps, initNoiseScale: ctx.initNoiseScale });
   },
+  initNoise: "Gymnasium's reset_noise_scale: Hopper/Walker2d qpos0 + U(±5e-3) and qvel U(±5e-3); HalfCheetah qpos0 + U(±0.1) and qvel 0.1·N(0, 1)",
   mjcf: (taskId) => gymMjcf(gymTask(taskId)),
   frameSkip: (taskId) => GYM_TASK_DEFS[gymTask(taskId)].frameSkip,
   native: (taskId) => gymNativeRule(GYM_TASK_DEFS[gymTask(taskId)]),
