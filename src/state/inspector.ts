@@ -17,7 +17,8 @@ import { listenTrain, trainPort } from './trainPort';
 useExperiment.subscribe((e) => {
   if (e.task !== useInspector.getState().task) {
     latest.pretrained = latest.current = -1;
-    useInspector.setState({ task: e.task, obs: startStateOf(e.task).obs, source: 'start', sourceLabel: 'start state', pretrained: null, current: null });
+    // The plotted pair belongs to the old task's actions (another Da): back to the new task's default.
+    useInspector.setState({ task: e.task, obs: startStateOf(e.task).obs, source: 'start', sourceLabel: 'start state', pretrained: null, current: null, projection: null });
     if (viewers > 0) requestClouds();
   }
 });
@@ -28,6 +29,27 @@ export type StateSource = 'start' | 'typed' | 'trajectory';
 export function startStateOf(task: string): { obs: number[]; labels: readonly string[] } {
   const d = inspectorDefaults(task);
   return { obs: [...d.startObs], labels: d.obsNames };
+}
+
+/**
+ * What the action clouds plot: two of the action dimensions (x, y), or the samples' top two principal
+ * components (features/inspector/pca.ts), for tasks whose actions have more than two dimensions. The pair
+ * is kept while PCA is shown, so going back to dimensions restores it.
+ */
+export interface CloudProjection {
+  kind: 'dims' | 'pca';
+  x: number;
+  y: number;
+}
+
+/** The projection in effect: the chosen pair if it fits `Da` action dimensions, else the task's default pair. */
+export function effectiveProjection(chosen: CloudProjection | null, Da: number, defaultDims: readonly [number, number]): CloudProjection {
+  const fits = (d: number) => Number.isInteger(d) && d >= 0 && d < Da;
+  const kind = chosen?.kind === 'pca' && Da >= 2 ? 'pca' : 'dims';
+  if (chosen && fits(chosen.x) && fits(chosen.y) && chosen.x !== chosen.y) return { kind, x: chosen.x, y: chosen.y };
+  const [x, y] = defaultDims;
+  if (fits(x) && fits(y) && x !== y) return { kind, x, y };
+  return { kind, x: 0, y: Math.min(1, Math.max(Da - 1, 0)) };
 }
 
 export interface InspectorState {
@@ -46,6 +68,8 @@ export interface InspectorState {
   current: InspectResult | null;
   /** What the shown results sample: a run (live policies) or a checkpoint on its own. */
   target: { runId: string | null; checkpoint: string } | null;
+  /** The plotted projection; null = the task's default pair (its inspector defaults). Kept across steps and pages. */
+  projection: CloudProjection | null;
   busy: boolean;
   error: string | null;
 }
@@ -61,6 +85,7 @@ export const useInspector = create<InspectorState>(() => ({
   pretrained: null,
   current: null,
   target: null,
+  projection: null,
   busy: false,
   error: null,
 }));
@@ -190,6 +215,31 @@ export function setInspectState(obs: number[], source: StateSource, sourceLabel:
 export function setInspectSampling(patch: Partial<Pick<InspectorState, 'n' | 'seed' | 'mode'>>): void {
   useInspector.setState(patch);
   requestClouds();
+}
+
+/** Plots the top two principal components (`pca`) or the chosen pair of action dimensions, out of `Da`. */
+export function setProjectionKind(kind: CloudProjection['kind'], Da: number): void {
+  const s = useInspector.getState();
+  const cur = effectiveProjection(s.projection, Da, inspectorDefaults(s.task).actionDims);
+  useInspector.setState({ projection: { ...cur, kind } });
+}
+
+/**
+ * Puts action dimension `dim` (of `Da`) on one axis and shows dimensions; choosing the other axis's
+ * dimension swaps the two.
+ */
+export function setProjectionAxis(axis: 'x' | 'y', dim: number, Da: number): void {
+  if (!Number.isInteger(dim) || dim < 0 || dim >= Da) return;
+  const s = useInspector.getState();
+  let { x, y } = effectiveProjection(s.projection, Da, inspectorDefaults(s.task).actionDims);
+  if (axis === 'x') {
+    if (dim === y) y = x;
+    x = dim;
+  } else {
+    if (dim === x) x = y;
+    y = dim;
+  }
+  useInspector.setState({ projection: { kind: 'dims', x, y } });
 }
 
 let unsubscribeRuns: (() => void) | null = null;
