@@ -4,6 +4,7 @@
  * frame). Nothing here keeps a reference into WASM memory: every array is copied out.
  */
 import type { MjData, MjModel } from '@mujoco/mujoco';
+import type { LiveSteps } from './liveFollow';
 
 /** One geom of a compiled model, for the three.js viewer. */
 export interface SceneGeom {
@@ -131,6 +132,10 @@ export interface LiveScene {
   advance(seconds: number): void;
   /** Replays a trace path of one env (task scenes only; flat, the task's trace dim per point). */
   follow?(targets: Float32Array): void;
+  /** Replays one env of a running run as its actions arrive (task scenes only; liveFollow.ts). */
+  followLive?(steps: LiveSteps): void;
+  /** Ends the live follow: back to the scene's own motion. */
+  endLive?(): void;
   /** Writes the current pose frame (see readPoses) into `out`. */
   readPoses(out: Float32Array): Float32Array;
   dispose(): void;

@@ -3,12 +3,14 @@
  * driver. A task scene is a one-env VecEnv (the in-process VectorEnv, stepped one action per chunk) driven in
  * real time by the family's driver: its idle motion, or the replay of a trace path sent by the page (one env
  * of the current iteration). At the end of an episode it holds the last pose briefly, then resets, so the
- * scene stays alive.
+ * scene stays alive. While a run streams one env's actions (`followLive`, liveFollow.ts) the scene replays
+ * that env live instead, until `endLive`, a reset, a trace replay or another scene.
  */
 import type { Mujoco } from './mujoco';
 import { taskFamily } from './registry';
 import type { LiveScene, SceneDesc } from './sceneDesc';
 import { DemoScene } from './tasks/demo/demoScene';
+import { LiveReplay, type LiveSteps } from './liveFollow';
 import type { Env, ViewerDriver } from './types';
 import { VectorEnv } from './vectorEnv';
 
@@ -27,6 +29,8 @@ class TaskScene implements LiveScene {
   private pending = 0;
   private steps = 0;
   private seed: number;
+  /** Live follow of a run's env (null: the driver's idle motion or trace replay). */
+  private live: LiveReplay | null = null;
 
   constructor(mj: Mujoco, taskId: string, seed: number) {
     const family = taskFamily(taskId);
@@ -45,10 +49,11 @@ class TaskScene implements LiveScene {
   }
 
   get time(): number {
-    return this.steps * this.dt;
+    return (this.live ? this.live.steps : this.steps) * this.dt;
   }
 
   reset(seed: number = this.seed): void {
+    this.live = null;
     this.seed = seed;
     this.venv.resetSync();
     this.startEpisode();
@@ -59,7 +64,20 @@ class TaskScene implements LiveScene {
     this.reset();
   }
 
+  followLive(steps: LiveSteps): void {
+    this.live ??= new LiveReplay(this.env, this.dt);
+    this.live.push(steps);
+  }
+
+  endLive(): void {
+    if (this.live) this.reset();
+  }
+
   advance(seconds: number): void {
+    if (this.live) {
+      this.live.advance(seconds);
+      return;
+    }
     this.pending += seconds / this.dt;
     const n = Math.floor(this.pending + 1e-9);
     this.pending -= n;
