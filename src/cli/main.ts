@@ -19,6 +19,7 @@ import { cmdTrace, traceSpec } from './commands/trace';
 import { cmdExport, exportSpec } from './commands/export';
 import { cmdExpert, expertSpec } from './commands/expert';
 import { cmdRolloutData, rolloutDataSpec } from './commands/rolloutData';
+import { cmdRobustness, robustnessSpec } from './commands/robustness';
 
 interface Command {
   run: (p: Parsed, out: Output) => Promise<void>;
@@ -31,7 +32,8 @@ const COMMANDS: Record<string, Command> = {
   demos: { run: cmdDemos, spec: demosSpec, help: '--task T --episodes N --out FILE.npz [--seed S]: scripted-expert demonstrations (DPPO npz)' },
   pretrain: { run: cmdPretrain, spec: pretrainSpec, help: '--task T --policy diffusion-mlp|gaussian-mlp|gmm-mlp --data FILE|builtin --epochs N --out CKPT' },
   finetune: { run: cmdFinetune, spec: finetuneSpec, help: '[--task T] [--algo dppo|gaussian|gmm] [--ckpt C] [--preset laptop|reference] --iters N --seed S [--set k=v …] [--out CKPT] [--workers N] (task and algorithm default to the checkpoint\'s)' },
-  eval: { run: cmdEval, spec: evalSpec, help: '--ckpt C [--task T] --episodes N [--action-noise σ] [--seed S] [--workers N] (the task defaults to the checkpoint\'s)' },
+  eval: { run: cmdEval, spec: evalSpec, help: '--ckpt C [--task T] --episodes N [--action-noise σ] [--init-noise-scale K] [--seed S] [--workers N] (the task defaults to the checkpoint\'s)' },
+  robustness: { run: cmdRobustness, spec: robustnessSpec, help: '--task T [--ckpts A,B] [--sigmas 0,0.05,0.1,0.2] [--init-noise-scales 1,2,4] [--episodes N] [--seed S]: policies side by side under action noise and wider starts (paper Fig. 12)' },
   bench: { run: cmdBench, spec: benchSpec, help: 'sim|sample|update|finetune|workload [--task T] [--backend B] [--reps N] [--kernels dppo|xnnpack] [--chain auto|single|off]: throughput figures' },
   inspect: { run: cmdInspect, spec: inspectSpec, help: 'FILE: what a dataset (.npz) or checkpoint (.safetensors) holds' },
   export: { run: cmdExport, spec: exportSpec, help: '--ckpt FILE|builtin:… --format safetensors|onnx|tfjs --out PATH: a checkpoint (safetensors, DPPO .pt, ONNX, TF.js) in another format' },

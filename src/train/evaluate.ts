@@ -24,8 +24,10 @@ export interface EvaluateOptions {
   nEnvs?: number;
   /** Eval-mode sampling (default true); false samples with the exploration floor as in training. */
   deterministic?: boolean;
-  /** Gaussian noise std added to normalised actions. */
+  /** Gaussian noise std added to normalised actions (paper Fig. 12: noise on the sampled actions). */
   actionNoise?: number;
+  /** Multiplier of the task's initial-state noise (VecEnvOptions.initNoiseScale; paper Fig. 12's wider starts). */
+  initNoiseScale?: number;
   minSamplingDenoisingStd?: number;
   randnClipValue?: number;
   /** Override of the task's truncation horizon (env steps). */
@@ -60,7 +62,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluateSummary> 
   const nSteps = Math.ceil(maxEpisodeSteps / policy.config.actSteps);
   let rawEnv: VecEnv;
   try {
-    rawEnv = await (opts.makeVecEnv ?? createVectorEnv)({ taskId: opts.task, nEnvs, actSteps: policy.config.actSteps, seed: opts.seed, maxEpisodeSteps });
+    rawEnv = await (opts.makeVecEnv ?? createVectorEnv)({
+      taskId: opts.task,
+      nEnvs,
+      actSteps: policy.config.actSteps,
+      seed: opts.seed,
+      maxEpisodeSteps,
+      ...(opts.initNoiseScale !== undefined ? { initNoiseScale: opts.initNoiseScale } : {}),
+    });
   } catch (e) {
     policy.dispose();
     throw e;
