@@ -4,7 +4,7 @@
  * "per step" is chosen. Gaussian/GMM policies have one column (the final action).
  */
 import { CloudCanvas } from './CloudCanvas';
-import { stepTitle, type CloudView } from './cloudModel';
+import { PLOT_DIMS, stepTitle, type CloudView } from './cloudModel';
 import './inspector.css';
 
 export interface ActionCloudGridProps {
@@ -32,7 +32,7 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
   }
   return (
     <div className="ic-grid-wrap">
-      <div className={compact ? 'ic-grid compact' : 'ic-grid'} style={{ gridTemplateColumns: `auto repeat(${steps.length}, max-content)` }} data-testid="cloud-grid" data-steps={steps.length}>
+      <div className={compact ? 'ic-grid compact' : 'ic-grid'} style={{ gridTemplateColumns: `auto repeat(${steps.length}, max-content)` }} data-testid="cloud-grid" data-steps={steps.length} data-proj={view.projKey} data-axes={view.axisNames.join('|')}>
         <div className="ic-corner">
           denoising step k →
         </div>
@@ -55,9 +55,9 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
           ...steps.map((s, c) => (
             <div key={`${row.key}-${s}`} className={s === activeStep ? 'ic-cell active' : 'ic-cell'} data-testid={`cloud-${row.key}-${view.stepLabels[s]}`}>
               <CloudCanvas
-                points={row.result && row.result.steps.length === view.S ? row.result.steps[s] : null}
-                Da={view.Da}
-                dims={view.dims}
+                points={row.plotted ? row.plotted[s] : null}
+                Da={2}
+                dims={PLOT_DIMS}
                 range={view.rangeAt(s)}
                 color={row.color}
                 size={size}
@@ -72,7 +72,8 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
       </div>
       <div className="ic-grid-foot hint">
         Each panel: the first action of the chunk for {chainsShown(view)} sampled chains;
-        horizontal {view.axisNames[0]} ({view.unit}), vertical {view.axisNames[1]} ({view.unit}).
+        horizontal <span data-testid="cloud-axis-x">{view.axisNames[0]}</span> ({view.unit}), vertical{' '}
+        <span data-testid="cloud-axis-y">{view.axisNames[1]}</span> ({view.unit}){view.projection.kind === 'pca' ? ': the state\'s top two principal components, the same for every step' : ''}.
       </div>
     </div>
   );
@@ -80,6 +81,6 @@ export function ActionCloudGrid({ view, steps, size, perStepTicks, activeStep, o
 
 /** Chains in the shown clouds: those of whichever row has samples (the rows share n), 0 before any. */
 function chainsShown(view: CloudView): number {
-  const row = view.rows.find((r) => r.result && r.result.steps.length > 0);
-  return row?.result ? row.result.steps[0].length / view.Da : 0;
+  const row = view.rows.find((r) => r.plotted && r.plotted.length > 0);
+  return row?.plotted ? row.plotted[0].length / 2 : 0;
 }

@@ -5,7 +5,7 @@
 import { useEffect } from 'react';
 import { Button } from '../../ui/Button';
 import { CloudCanvas } from './CloudCanvas';
-import { stepTitle, type CloudView } from './cloudModel';
+import { PLOT_DIMS, stepTitle, type CloudView } from './cloudModel';
 
 export interface ActionCloudScrubberProps {
   view: CloudView;
@@ -59,9 +59,9 @@ export function ActionCloudScrubber({ view, step, onStep, playing, onPlaying, si
           {S > 1 ? `x_K = pure noise (k=${K}) → x_0 = action (k=0)` : S === 1 ? 'Gaussian/GMM: only the final action' : ''}
         </span>
       </div>
-      <div className="ic-scrub-panels">
+      <div className="ic-scrub-panels" data-testid="scrub-panels" data-proj={view.projKey}>
         {view.rows.map((row) => {
-          const ok = row.result && row.result.steps.length === S;
+          const ok = !!row.plotted;
           return (
             <figure key={row.key} className="ic-scrub-fig">
               <figcaption>
@@ -69,9 +69,9 @@ export function ActionCloudScrubber({ view, step, onStep, playing, onPlaying, si
                 {row.title}
               </figcaption>
               <CloudCanvas
-                points={ok ? row.result!.steps[s] : null}
-                Da={view.Da}
-                dims={view.dims}
+                points={row.plotted ? row.plotted[s] : null}
+                Da={2}
+                dims={PLOT_DIMS}
                 range={view.rangeAt(s)}
                 color={row.color}
                 size={size}

@@ -10,6 +10,7 @@ import { ActionCloudGrid } from './ActionCloudGrid';
 import { pickSteps } from './cloudMath';
 import { useCloudView, type RangeMode } from './cloudModel';
 import { RangeToggle } from './InspectorView';
+import { ProjectionPicker } from './ProjectionPicker';
 import { StatePicker } from './StatePicker';
 
 export function InspectorPanel() {
@@ -31,6 +32,7 @@ export function InspectorPanel() {
       }
     >
       <StatePicker compact />
+      <ProjectionPicker view={view} compact />
       <ActionCloudGrid view={view} steps={steps} size={46} perStepTicks={rangeMode === 'per-step'} compact />
     </Panel>
   );

@@ -11,7 +11,9 @@ import { Panel } from '../../ui/Panel';
 import { TrajectoryPanel } from '../trajectories/TrajectoryPanel';
 import { ActionCloudGrid } from './ActionCloudGrid';
 import { ActionCloudScrubber } from './ActionCloudScrubber';
-import { useCloudView, type RangeMode } from './cloudModel';
+import { useCloudView, useDimHistograms, type RangeMode } from './cloudModel';
+import { DimHistograms } from './DimHistograms';
+import { ProjectionPicker } from './ProjectionPicker';
 import { StatePicker } from './StatePicker';
 
 export function RangeToggle({ mode, onMode }: { mode: RangeMode; onMode: (m: RangeMode) => void }) {
@@ -45,6 +47,7 @@ export function InspectorView() {
   const [playing, setPlaying] = useState(false);
   const allSteps = useMemo(() => Array.from({ length: view.S }, (_, i) => i), [view.S]);
   const active = step ?? Math.max(view.S - 1, 0);
+  const hists = useDimHistograms(view);
 
   return (
     <div className="page ic-page" data-testid="page-inspector">
@@ -53,6 +56,8 @@ export function InspectorView() {
         <p className="page-lede">
           A few hundred chains sampled from one state, shown after every denoising step from pure noise (k = K) to the executed action (k = 0),
           for the pre-trained policy and the one being fine-tuned (paper Fig. 11). Click a path in the trajectory plot to inspect that state.
+          Actions with more than two dimensions are drawn as a chosen pair of dimensions or on the state's top two principal components, and
+          one histogram per dimension shows the scrubber's step.
         </p>
       </div>
       <div className="ic-layout">
@@ -66,7 +71,11 @@ export function InspectorView() {
         </div>
         <div className="stack">
           <Panel title="Denoising scrubber" actions={<InspectorTarget />}>
+            <ProjectionPicker view={view} />
             <ActionCloudScrubber view={view} step={active} onStep={setStep} playing={playing} onPlaying={setPlaying} size={230} />
+          </Panel>
+          <Panel title="Per-dimension histograms at the scrubber's step" testId="inspector-histograms">
+            <DimHistograms view={view} hists={hists} step={active} />
           </Panel>
           <Panel title="Every denoising step" actions={<RangeToggle mode={rangeMode} onMode={setRangeMode} />}>
             <ActionCloudGrid view={view} steps={allSteps} size={84} perStepTicks={rangeMode === 'per-step'} activeStep={active} onStepClick={(s) => { setPlaying(false); setStep(s); }} />
