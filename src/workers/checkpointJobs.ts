@@ -9,6 +9,8 @@ import { exportCheckpoint, hintsFromActorConfig, importCheckpointFiles, type Imp
 import { actorConfigFor, getTask, isBuiltin, resolveBuiltin, taskIds, PRETRAIN_POLICY_KINDS } from '../sim/registry';
 import { setMujocoVendorBase } from '../sim/mujoco';
 import { evaluate } from '../train/evaluate';
+import { PausableControl } from '../train/control';
+import { runRobustness, type RobustnessPolicy } from '../train/robustness';
 import { vendorUrl } from './assetBase';
 import type { CheckpointInfo, CheckpointJob, CheckpointJobResult, CheckpointRequest, CheckpointResponse } from './checkpointProtocol';
 import { loadCheckpoint } from './runAssets';
@@ -113,6 +115,43 @@ async function act(job: Extract<CheckpointJob, { kind: 'act' }>): Promise<number
   }
 }
 
+/** Controls of cancellable jobs (robustness), queued or running, by request id; a 'cancel' job stops one. */
+const controls = new Map<number, PausableControl>();
+
+/** The robustness study (src/train/robustness.ts) with progress, each finished cell posted at once, and cancel. */
+async function robustness(job: Extract<CheckpointJob, { kind: 'robustness' }>, requestId: number, post: Post): Promise<CheckpointJobResult> {
+  // One long job at a time in this worker (2-core target), as for evaluation.
+  if (jobActive()) throw new UserError('A fine-tuning run or pre-training is going in this tab; run the robustness study once it has finished, or stop it first.');
+  if (!Number.isInteger(job.episodes) || job.episodes < 1 || job.episodes > 1000) throw new UserError(`Episodes must be an integer in [1, 1000]; got ${job.episodes}.`);
+  if (typeof self !== 'undefined' && self.location) setMujocoVendorBase(vendorUrl('mujoco'));
+  const policies: RobustnessPolicy[] = [];
+  for (const p of job.policies) policies.push({ name: p.name, ref: p.ref, checkpoint: await loadCheckpoint(p.ref) });
+  // Its checkpoint() yields to the event loop each chunk step, so a 'cancel' message gets handled mid-cell.
+  const control = controls.get(requestId) ?? new PausableControl();
+  let fraction = 0;
+  let lastPost = 0;
+  const result = await runRobustness({
+    task: job.task,
+    policies,
+    sigmas: job.sigmas,
+    initNoiseScales: job.initNoiseScales,
+    episodes: job.episodes,
+    seed: job.seed,
+    maxEpisodeSteps: job.maxEpisodeSteps,
+    control,
+    onProgress: (f, label) => {
+      fraction = f;
+      const now = performance.now();
+      // At most ~10 progress messages a second (a cell has one per chunk step).
+      if (now - lastPost < 100 && f < 1) return;
+      lastPost = now;
+      post({ type: 'checkpoint-progress', requestId, fraction: f, message: label });
+    },
+    onCell: (cell) => post({ type: 'checkpoint-progress', requestId, fraction, cell }),
+  });
+  return { kind: 'robustness', result };
+}
+
 async function run(job: CheckpointJob, requestId: number, post: Post): Promise<{ result: CheckpointJobResult; transfer: Transferable[] }> {
   switch (job.kind) {
     case 'act': {
@@ -166,6 +205,11 @@ async function run(job: CheckpointJob, requestId: number, post: Post): Promise<{
       });
       return { result: { kind: 'evaluate', summary: { ...summary, ckpt: job.ref } }, transfer: [] };
     }
+    case 'robustness':
+      return { result: await robustness(job, requestId, post), transfer: [] };
+    case 'cancel':
+      // Answered in handleCheckpointMessage without queueing; here only if sent some other way.
+      return { result: { kind: 'cancel', found: false }, transfer: [] };
   }
 }
 
@@ -178,6 +222,15 @@ export function checkpointJobsIdle(): Promise<void> {
 }
 
 export function handleCheckpointMessage(msg: CheckpointRequest, post: Post): void {
+  if (msg.job.kind === 'cancel') {
+    // Not queued: the job it stops may be the one the queue is waiting for.
+    const control = controls.get(msg.job.target);
+    control?.stop();
+    const found = control !== undefined;
+    post({ type: 'checkpoint-result', requestId: msg.requestId, result: { kind: 'cancel', found } });
+    return;
+  }
+  if (msg.job.kind === 'robustness') controls.set(msg.requestId, new PausableControl());
   queue = queue.then(async () => {
     try {
       const { result, transfer } = await run(msg.job, msg.requestId, post);
@@ -185,6 +238,8 @@ export function handleCheckpointMessage(msg: CheckpointRequest, post: Post): voi
     } catch (e) {
       const text = e instanceof UserError ? e.message : `Checkpoint job failed: ${(e as Error)?.message ?? String(e)}`;
       post({ type: 'checkpoint-error', requestId: msg.requestId, message: text });
+    } finally {
+      controls.delete(msg.requestId);
     }
   });
 }

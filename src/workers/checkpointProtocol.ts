@@ -4,6 +4,10 @@
  * workbench's safetensors, export to safetensors / ONNX / TF.js, hand out a checkpoint's bytes (to persist a
  * session checkpoint), evaluate with progress. Refs: `builtin:…`, `session:…`, `stored:<id>`.
  */
+import type { RobustnessCell, RobustnessResult } from '../train/robustness';
+
+export type { RobustnessCell, RobustnessResult };
+
 export type CheckpointExportFormat = 'safetensors' | 'onnx' | 'tfjs';
 
 export interface TransferFile {
@@ -26,7 +30,25 @@ export type CheckpointJob =
    */
   | { kind: 'act'; ref: string; obs: number[]; bytes?: ArrayBuffer; fit?: 'franka'; seed?: number }
   /** Frees the policy cached by 'act'. */
-  | { kind: 'act-release' };
+  | { kind: 'act-release' }
+  /**
+   * The robustness study (src/train/robustness.ts, paper Fig. 12): every policy on `task` under each action
+   * noise σ (init-noise scale 1) and each initial-state noise scale (σ 0), `episodes` per cell, one seed. Each
+   * finished cell also arrives at once as a progress message's `cell`. A 'cancel' job naming this request
+   * ends it with the cells finished so far (`cancelled: true`).
+   */
+  | {
+      kind: 'robustness';
+      task: string;
+      policies: { name: string; ref: string }[];
+      sigmas: number[];
+      initNoiseScales: number[];
+      episodes: number;
+      seed: number;
+      maxEpisodeSteps?: number;
+    }
+  /** Stops the job of request `target` (running or still queued); handled at once, outside the job queue. */
+  | { kind: 'cancel'; target: number };
 
 /** What the Policies page shows about a checkpoint. */
 export interface CheckpointInfo {
@@ -49,7 +71,10 @@ export type CheckpointJobResult =
   | { kind: 'bytes'; info: CheckpointInfo; bytes: ArrayBuffer }
   | { kind: 'evaluate'; summary: Record<string, number | boolean | string> }
   | { kind: 'act'; action: number[]; ms: number }
-  | { kind: 'act-release' };
+  | { kind: 'act-release' }
+  | { kind: 'robustness'; result: RobustnessResult }
+  /** `found`: the target was running or queued (false: it had already finished). */
+  | { kind: 'cancel'; found: boolean };
 
 export interface CheckpointRequest {
   type: 'checkpoint';
@@ -58,6 +83,6 @@ export interface CheckpointRequest {
 }
 
 export type CheckpointResponse =
-  | { type: 'checkpoint-progress'; requestId: number; fraction: number; message?: string }
+  | { type: 'checkpoint-progress'; requestId: number; fraction: number; message?: string; cell?: RobustnessCell }
   | { type: 'checkpoint-result'; requestId: number; result: CheckpointJobResult }
   | { type: 'checkpoint-error'; requestId: number; message: string };
