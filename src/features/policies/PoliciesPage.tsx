@@ -23,6 +23,7 @@ import {
 import { selectCheckpoint, usePretrain } from '../../state/pretrain';
 import { Button } from '../../ui/Button';
 import { Panel } from '../../ui/Panel';
+import { RobustnessPanel } from './RobustnessPanel';
 import './policies.css';
 
 const ALGO: Record<string, 'dppo' | 'gaussian' | 'gmm'> = { 'diffusion-mlp': 'dppo', 'gaussian-mlp': 'gaussian', 'gmm-mlp': 'gmm' };
@@ -346,6 +347,7 @@ export function PoliciesPage() {
           eval mode on its task in the training worker. ONNX and TF.js export the DiffusionMLP ε-network f(x, t, cond); safetensors exports everything.
         </p>
       </Panel>
+      <RobustnessPanel />
     </div>
   );
 }
