@@ -62,6 +62,11 @@ describe('live follow: FollowTap → LiveReplay', () => {
     let moved = 0;
     let prev: Float32Array | null = null;
     for (let c = 0; c < 40; c++) {
+      if (c === 9) {
+        tap.follow(1); // the same env again: its episode is resent from action 0; the scene keeps only what is new
+        expect(batches[0]).toMatchObject({ env: 1, from: 0 });
+        for (const b of batches.splice(0)) view.followLive!(b);
+      }
       if (c === 17) {
         tap.follow(2); // its episode so far goes out at once
         expect(batches.length).toBe(1);
@@ -132,6 +137,27 @@ describe('live follow: FollowTap → LiveReplay', () => {
       view.readPoses(out);
       expect(Buffer.compare(Buffer.from(out.buffer), Buffer.from(posesOf(ref, 2, ngeom).buffer)), `chunk ${c}`).toBe(0);
     }
+  });
+
+  it('passes snapshot/restore through only where the wrapped env has them; after a restore it streams from the next reset', async () => {
+    const ref = await createVectorEnv(OPTS);
+    open.push(ref);
+    const batches: LiveSteps[] = [];
+    const tap = new FollowTap(ref, OPTS, { onSteps: (s) => batches.push(s), minIntervalMs: 0 });
+    await tap.reset();
+    const rng = new Rng(5);
+    for (let c = 0; c < 3; c++) await tap.stepChunk(randomChunks(tap, rng), Ta);
+    const snap = await tap.snapshot!();
+    await tap.restore!(snap);
+    batches.length = 0;
+    for (let c = 0; c < 12; c++) await tap.stepChunk(randomChunks(tap, rng), Ta);
+    // Env 0's episode in progress (reset 0) is not streamed; its next one (reset 1, seed + 0 + 1·n) is, from action 0.
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.every((b) => b.episode >= 1)).toBe(true);
+    expect(batches[0]).toMatchObject({ episode: 1, seed: OPTS.seed + OPTS.nEnvs, from: 0 });
+    const pool = new FollowTap({ ...ref, snapshot: undefined, restore: undefined, spec: ref.spec, nEnvs: ref.nEnvs } as VecEnv, OPTS, { onSteps: () => {} });
+    expect(pool.snapshot).toBeUndefined();
+    expect(pool.restore).toBeUndefined();
   });
 
   it('endLive and reset return the scene to its own motion', async () => {

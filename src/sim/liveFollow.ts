@@ -97,6 +97,9 @@ export class FollowTap implements VecEnv {
     this.minInterval = tap.minIntervalMs ?? 100;
     this.now = tap.now ?? (() => performance.now());
     this.row = new Float32Array(inner.spec.actDim);
+    const { snapshot, restore } = inner;
+    if (snapshot) this.snapshot = () => snapshot.call(inner);
+    if (restore) this.restore = (s) => this.restoreInner((x) => restore.call(inner, x), s);
   }
 
   get spec() {
@@ -123,11 +126,12 @@ export class FollowTap implements VecEnv {
     return this.followed;
   }
 
-  /** Follows env `env` from now on; its episode so far goes out at once. */
+  /**
+   * Follows env `env` from now on; its episode so far goes out at once (also when it is the env already
+   * followed: a viewer that reloaded its scene catches up without waiting for the next episode).
+   */
   follow(env: number): void {
-    const e = clampEnv(env, this.nEnvs);
-    if (e === this.followed) return;
-    this.followed = e;
+    this.followed = clampEnv(env, this.nEnvs);
     this.sent = -1;
     this.flush(true, false);
   }
@@ -163,14 +167,12 @@ export class FollowTap implements VecEnv {
     return res;
   }
 
-  async snapshot(): Promise<VecEnvSnapshot> {
-    if (!this.inner.snapshot) throw new Error('FollowTap: the wrapped env has no snapshot().');
-    return this.inner.snapshot();
-  }
+  /** Passes the wrapped env's snapshot through (absent when it has none, as the VecEnv contract says). */
+  readonly snapshot?: () => Promise<VecEnvSnapshot>;
+  readonly restore?: (s: VecEnvSnapshot) => Promise<void>;
 
-  async restore(s: VecEnvSnapshot): Promise<void> {
-    if (!this.inner.restore) throw new Error('FollowTap: the wrapped env has no restore().');
-    await this.inner.restore(s);
+  private async restoreInner(inner: Required<VecEnv>['restore'], s: VecEnvSnapshot): Promise<void> {
+    await inner(s);
     for (let i = 0; i < this.nEnvs; i++) {
       this.resets[i] = s.resetCount[i] ?? this.resets[i];
       this.episodes[i] = null;
@@ -254,12 +256,15 @@ export class LiveReplay {
    * Takes a batch. One that continues the newest known episode is appended; the first batch of another
    * env's episode (the user switched) or of an episode that follows one still playing starts it now; the
    * next episode after an ended one waits until that one has been played out. Anything else (the middle
-   * of an episode whose start was never seen, a gap) is dropped.
+   * of an episode whose start was never seen, a gap) is dropped; overlapping batches add only what is new.
    */
   push(s: LiveSteps): void {
     const last = this.queue.at(-1) ?? this.current;
     if (last && last.env === s.env && last.episode === s.episode) {
-      if (s.from === last.received && !last.ended) this.append(last, s);
+      // Batches may overlap what is already here (follow() of the same env resends from action 0): keep the new tail.
+      const skip = last.received - s.from;
+      if (last.ended || skip < 0 || skip * s.actDim > s.actions.length) return;
+      this.append(last, { ...s, actions: s.actions.subarray(skip * s.actDim) });
       return;
     }
     if (s.from !== 0) return;

@@ -1,16 +1,22 @@
 /**
- * Which env of the current iteration the 3-D viewer follows (its path is replayed by the sim worker) and
- * which one the trajectory plot highlights.
+ * Which env of the current iteration the 3-D viewer follows and the trajectory plot highlights, and which
+ * env the viewer is replaying live while a run goes (sim/liveFollow.ts).
  */
 import { create } from 'zustand';
 
 export interface TrajectoryState {
-  /** Env index to follow, or null for the first path of each iteration. */
+  /** Env index the user picked to follow, or null for the default (env 0 live; the first path after a run). */
   followEnv: number | null;
+  /** Env of the running run the viewer is replaying live, or null when it replays none. */
+  liveEnv: number | null;
 }
 
-export const useTrajectories = create<TrajectoryState>(() => ({ followEnv: null }));
+export const useTrajectories = create<TrajectoryState>(() => ({ followEnv: null, liveEnv: null }));
 
 export function setFollowEnv(env: number | null): void {
   useTrajectories.setState({ followEnv: env });
+}
+
+export function setLiveEnv(env: number | null): void {
+  if (useTrajectories.getState().liveEnv !== env) useTrajectories.setState({ liveEnv: env });
 }

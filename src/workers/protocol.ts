@@ -10,6 +10,8 @@ export type * from './checkpointProtocol';
 /** Types of the training events the UI shows (defined with the loops and the metric names). */
 export type { EnvPath, MetricKey, Phase, TrainEvent } from '../train/events';
 import type { SceneDesc } from '../sim/sceneDesc';
+import type { LiveSteps } from '../sim/liveFollow';
+export type { LiveSteps } from '../sim/liveFollow';
 import type { TrainingData } from '../data/readers';
 import type { PretrainPolicyKind } from '../sim/registry';
 import type { WorkloadResult, WorkloadSpec } from '../../bench/workload';
@@ -150,6 +152,8 @@ export type TrainRequest =
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
   | { type: 'stop'; runId: string }
+  /** Which env of the run the viewer follows live (default 0); its actions come back as 'live-steps'. */
+  | { type: 'follow-env'; runId: string; env: number }
   | {
       type: 'inspect';
       requestId: number;
@@ -198,6 +202,8 @@ export type TrainResponse =
    */
   | { type: 'train-state'; runId: string; itr: number; state: ArrayBuffer | null; checkpoint: ArrayBuffer | null; reason?: string }
   | { type: 'inspect-result'; result: InspectResult }
+  /** The followed env's executed actions (sim/liveFollow.ts), about 10 batches a second while a run steps its envs; transferred. */
+  | { type: 'live-steps'; runId: string; steps: LiveSteps }
   | { type: 'bench-row'; requestId: number; row: BenchRow }
   | { type: 'bench-done'; requestId: number; backend: BackendReport }
   /** The backend report after 'set-workload' re-timed the candidates (not an answer to a backend request). */
@@ -216,7 +222,11 @@ export type SimRequest =
   | { type: 'pause' }
   | { type: 'reset'; seed: number }
   /** Replay one env's trace path of the current iteration (flat, the task's trace dim per point). */
-  | { type: 'follow'; targets: Float32Array };
+  | { type: 'follow'; targets: Float32Array }
+  /** Replay one env of the running run live (its actions as they are executed, sim/liveFollow.ts). */
+  | { type: 'follow-live'; steps: LiveSteps }
+  /** The run ended: the scene goes back to its own motion. */
+  | { type: 'end-live' };
 
 export type SimResponse =
   | { type: 'loaded'; scene: SceneDesc; mujocoVersion: string }

@@ -79,6 +79,13 @@ async function handle(msg: SimRequest): Promise<void> {
       scene.follow(msg.targets);
       postPoses();
       return;
+    case 'follow-live':
+      // Batches for another scene (the page switched it meanwhile) are dropped.
+      scene?.followLive?.(msg.steps);
+      return;
+    case 'end-live':
+      scene?.endLive?.();
+      return;
   }
 }
 

@@ -4,7 +4,7 @@
  * scene loads, play/pause and errors only, never about frames.
  */
 import { FrameRing } from '../core/ringBuffer';
-import { PROTOCOL_VERSION, type SceneDesc, type SimRequest, type SimResponse } from './protocol';
+import { PROTOCOL_VERSION, type LiveSteps, type SceneDesc, type SimRequest, type SimResponse } from './protocol';
 
 /** Frames kept per scene: the newest is drawn; a few more allow interpolation or a short scrub later. */
 const RING_CAPACITY = 8;
@@ -65,6 +65,16 @@ export class SimClient {
   /** Replays commanded targets (flat [x0, y0, x1, y1, …]); the array is transferred. */
   follow(targets: Float32Array): void {
     this.send({ type: 'follow', targets }, [targets.buffer]);
+  }
+
+  /** Replays one env of the running run live (sim/liveFollow.ts); `steps.actions` is transferred. */
+  followLive(steps: LiveSteps): void {
+    this.send({ type: 'follow-live', steps }, [steps.actions.buffer]);
+  }
+
+  /** Ends the live follow (the run ended): the scene goes back to its own motion. */
+  endLive(): void {
+    this.send({ type: 'end-live' });
   }
 
   /** Adds a listener; returns its remover. */

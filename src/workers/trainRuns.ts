@@ -20,7 +20,10 @@ import { RANDN_CLIP_VALUE_DEFAULT, resolveFinetuneConfig, validateAgainstActor }
 import { policyFromCheckpoint } from '../policy/index';
 import type { Normalizer } from '../policy/normalizer';
 import type { Policy, SampleOptions } from '../policy/types';
+import { FollowTap } from '../sim/liveFollow';
 import { setMujocoVendorBase } from '../sim/mujoco';
+import type { VecEnvOptions } from '../sim/types';
+import { createVectorEnv } from '../sim/vectorEnv';
 import { PausableControl } from '../train/control';
 import { DivergenceError } from '../train/divergence';
 import type { TrainEvent } from '../train/events';
@@ -52,6 +55,9 @@ interface RunSlot {
   result: FinetuneResult | null;
   finished: boolean;
   sampling: { minSamplingDenoisingStd: number; randnClipValue: number };
+  /** The env the viewer follows live ('follow-env'), and the tap that streams it (sim/liveFollow.ts). */
+  followEnv: number;
+  tap: FollowTap | null;
 }
 
 interface Standalone {
@@ -87,7 +93,7 @@ function claimSlot(runId: string, kind: RunSlot['kind'], sampling: RunSlot['samp
     return null;
   }
   slot?.result?.dispose();
-  slot = { runId, kind, control: new PausableControl(), handles: null, result: null, finished: false, sampling };
+  slot = { runId, kind, control: new PausableControl(), handles: null, result: null, finished: false, sampling, followEnv: 0, tap: null };
   return slot;
 }
 
@@ -117,7 +123,14 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
     // with a UserError, and the loop ends the run after its last complete iteration).
     const makeVecEnv = msg.env?.kind === 'bridge'
       ? bridgeEnvFactory({ url: msg.env.url, token: msg.env.token, clientName: 'dppo-workbench train worker' })
-      : undefined;
+      : async (opts: VecEnvOptions) => {
+          // The viewer follows one env live: the tap streams that env's actions, the viewer replays them.
+          mine.tap = new FollowTap(await createVectorEnv(opts), opts, {
+            env: mine.followEnv,
+            onSteps: (steps) => post({ type: 'live-steps', runId, steps }, [steps.actions.buffer as ArrayBuffer]),
+          });
+          return mine.tap;
+        };
     if (msg.env) emit({ type: 'progress', phase: 'idle', itr: 0, fraction: 0, message: `connecting to the bridge at ${msg.env.url}` });
     const resume = msg.resume ? decodeTrainingState(new Uint8Array(msg.resume)) : undefined;
     // Runs persist and resume (docs/runs.md): the state goes to the page, which stores it in IndexedDB.
@@ -154,6 +167,7 @@ async function startRun(msg: Extract<RunRequest, { type: 'start-finetune' }>, po
     }
   } finally {
     mine.finished = true;
+    mine.tap = null;
   }
 }
 
@@ -292,6 +306,13 @@ export function handleRunMessage(msg: RunRequest, post: PostTrain): void {
     case 'resume':
     case 'stop':
       controlRun(msg, post);
+      return;
+    case 'follow-env':
+      // Only the live run's envs can be followed; a late message for an ended run changes nothing.
+      if (slot && slot.runId === msg.runId && !slot.finished) {
+        slot.followEnv = msg.env;
+        slot.tap?.follow(msg.env);
+      }
       return;
     case 'inspect':
       // One at a time: two requests for a checkpoint not yet loaded would each load it, and the second would

@@ -23,7 +23,7 @@ import './experiments.css';
 
 function TrajectoryTitle() {
   const itr = useRuns((s) => s.paths?.itr);
-  const follow = useTrajectories((s) => s.followEnv);
+  const follow = useTrajectories((s) => s.followEnv ?? s.liveEnv);
   return (
     <>
       Trajectories{itr !== undefined ? ` · itr ${itr}` : ''}

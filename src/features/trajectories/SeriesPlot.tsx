@@ -76,7 +76,7 @@ function SeriesPlotImpl({ view, tags, paths, followEnv, onPickEnv }: SeriesPlotP
                 const emph = p.env === followEnv;
                 const n = p.points.length / p.traceDim;
                 return (
-                  <g key={i} onClick={() => onPickEnv?.(p.env)} style={{ cursor: 'pointer' }}>
+                  <g key={i} onClick={() => onPickEnv?.(p.env)} style={{ cursor: 'pointer' }} data-env={p.env}>
                     <polyline points={line(p)} fill="none" stroke={emph ? 'var(--text)' : st.color} strokeWidth={emph ? 2.2 : 1} strokeOpacity={emph ? 1 : 0.6} />
                     {p.terminated && n > 0 ? (
                       <text className="tj-collide" x={sx(n - 1)} y={sy(p.points[(n - 1) * p.traceDim + d]) + 3} textAnchor="middle" fill={st.color}>

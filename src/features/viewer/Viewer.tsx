@@ -1,11 +1,16 @@
 /**
  * The 3-D view of the sim worker's scene. React only mounts it and shows slow status; poses flow from the
- * SimClient's FrameRing straight into three.js every animation frame (design §5.7).
+ * SimClient's FrameRing straight into three.js every animation frame (design §5.7). While a run goes, a
+ * badge names the env the scene replays live (followInViewer.ts). The HUD (4 Hz, DOM only) also writes the
+ * sim time, the frame count and the mean geom position of the newest frame as data attributes, so tests
+ * (and anyone inspecting the page) can see the bodies move without reading pixels.
  */
 import { useEffect, useRef, useState } from 'react';
 import { useApp } from '../../state/app';
+import { useTrajectories } from '../../state/trajectories';
 import type { SimClient } from '../../workers/simClient';
 import { ViewerScene } from './viewerScene';
+import './viewer.css';
 
 export interface ViewerProps {
   sim: SimClient;
@@ -19,6 +24,7 @@ export function Viewer({ sim, onScene }: ViewerProps) {
   const sceneRef = useRef<ViewerScene | null>(null);
   const theme = useApp((s) => s.theme);
   const status = useApp((s) => s.sim);
+  const liveEnv = useTrajectories((s) => s.liveEnv);
   const [webglError, setWebglError] = useState<string | null>(null);
   const onSceneRef = useRef(onScene);
   onSceneRef.current = onScene;
@@ -52,6 +58,16 @@ export function Viewer({ sim, onScene }: ViewerProps) {
         const n = sim.scene?.geoms.length ?? 0;
         hudRef.current.textContent = `t ${sim.simTime.toFixed(2)} s · ${fps.toFixed(0)} fps · ${n} geoms`;
       }
+      host.dataset.simTime = sim.simTime.toFixed(3);
+      host.dataset.frames = String(sim.framesReceived);
+      const frame = sim.ring?.peek();
+      if (frame && frame.length >= 3) {
+        // geom_xpos (ngeom×3) leads the frame: its mean moves with the bodies (static geoms only offset it).
+        const ngeom = frame.length / 12;
+        const mean = [0, 0, 0];
+        for (let g = 0; g < ngeom; g++) for (let k = 0; k < 3; k++) mean[k] += frame[3 * g + k] / ngeom;
+        host.dataset.meanPos = mean.map((v) => v.toFixed(4)).join(',');
+      }
     }, 250);
 
     return () => {
@@ -80,6 +96,11 @@ export function Viewer({ sim, onScene }: ViewerProps) {
       {webglError ? <div className="viewer-message error">{webglError}</div> : null}
       {!webglError && status.error ? <div className="viewer-message error">{status.error}</div> : null}
       {!webglError && !status.error && !status.scene ? <div className="viewer-message">Loading MuJoCo…</div> : null}
+      {liveEnv !== null && status.scene ? (
+        <div className="viewer-follow" data-testid="viewer-follow" data-env={liveEnv} title="The scene replays this env of the running run as its actions are executed">
+          env {liveEnv} · live
+        </div>
+      ) : null}
       <div className="viewer-hud" ref={hudRef} aria-hidden="true" />
     </div>
   );
