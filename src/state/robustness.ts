@@ -73,13 +73,18 @@ export function chooseRobustnessPolicy(side: RobustnessSide, ref: string): void 
   useRobustness.setState((s) => ({ form: { ...s.form, refs: { ...s.form.refs, [side]: ref } }, error: null }));
 }
 
+/** What the task's init-noise scale multiplies (its family's `initNoise`), or null when it has none to widen. */
+export function taskInitNoise(task: string): string | null {
+  try {
+    return initNoiseOf(task);
+  } catch {
+    return null;
+  }
+}
+
 /** Whether the task has initial-state noise to widen (tasks without take only k = 1). */
 export function taskHasInitNoise(task: string): boolean {
-  try {
-    return initNoiseOf(task) !== null;
-  } catch {
-    return false;
-  }
+  return taskInitNoise(task) !== null;
 }
 
 /** The checkpoints of `task` that can stand on `side`, newest fine-tuned first, the bundled one last. */

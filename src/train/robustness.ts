@@ -25,7 +25,7 @@ export const MAX_SWEEP_VALUES = 16;
 export interface RobustnessPolicy {
   /** Label of the policy's line (e.g. `diffusion-mlp`). */
   name: string;
-  /** Where it came from (`builtin:hopper/diffusion-mlp`, a file, `stored:…`). */
+  /** Where it came from (`builtin:<task>/diffusion-mlp`, a file, `stored:…`). */
   ref: string;
   checkpoint: Checkpoint;
 }

@@ -49,7 +49,7 @@ function policyNames(refs: readonly string[], kinds: readonly string[]): string[
 
 export async function cmdRobustness(p: Parsed, out: Output): Promise<void> {
   const refs = p.opts.has('ckpts') ? p.str('ckpts').split(',').map((s) => s.trim()) : null;
-  if (refs && (refs.length === 0 || refs.some((r) => r === ''))) throw new UserError(`--ckpts takes comma-separated checkpoints, e.g. builtin:hopper/diffusion-mlp,builtin:hopper/gaussian-mlp; got "${p.str('ckpts')}".`);
+  if (refs && (refs.length === 0 || refs.some((r) => r === ''))) throw new UserError(`--ckpts takes comma-separated checkpoints, e.g. builtin:<task>/diffusion-mlp,builtin:<task>/gaussian-mlp; got "${p.str('ckpts')}".`);
   if (refs && new Set(refs).size !== refs.length) throw new UserError(`--ckpts names a checkpoint twice: ${refs.join(', ')}.`);
   if (!refs && !p.opts.has('task')) throw new UserError('dppo robustness needs --task T (or --ckpts A,B to compare given checkpoints).');
   const episodes = p.int('episodes', { min: 1, max: 100_000 }, 10);

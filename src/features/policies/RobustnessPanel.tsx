@@ -19,6 +19,7 @@ import {
   setRobustnessForm,
   startRobustness,
   taskHasInitNoise,
+  taskInitNoise,
   useRobustness,
   type RobustnessRun,
 } from '../../state/robustness';
@@ -210,7 +211,8 @@ export function RobustnessPanel() {
       {run ? <Results run={run} /> : null}
       <p className="hint">
         Each policy is evaluated under Gaussian noise N(0, σ²) added to its sampled actions (at the task&apos;s own start distribution) and from starts k times
-        as noisy (Gym: Gymnasium&apos;s reset_noise_scale × k), without noise on the actions. The same study from the command line: <code>npx dppo robustness --task {task ?? 'hopper'}</code> (docs/robustness.md).
+        as noisy, without noise on the actions{task && hasInit ? ` (k multiplies ${taskInitNoise(task)})` : ''}. The same study from the command line:{' '}
+        <code>npx dppo robustness --task {task ?? 'T'}</code> (docs/robustness.md).
       </p>
     </Panel>
   );
