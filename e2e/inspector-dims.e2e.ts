@@ -1,9 +1,10 @@
 /**
- * The inspector with a 3-D action (issue 9, "the inspector handles 3-D and 6-D actions"): a user picks
+ * The inspector with 3-D and 6-D actions (issue 9, "the inspector handles 3-D and 6-D actions"): a user picks
  * Hopper; the pre-trained builtin:hopper/diffusion-mlp policy is sampled at the start state (no training
  * needed); the picker lists the three action dimensions and PCA; another pair redraws the clouds with other
  * axes; PCA says how much variance its two components explain and keeps its axes across steps; one
- * histogram per action dimension shows the scrubbed step, wider at k = K (noise) than at k = 0 (action).
+ * histogram per action dimension shows the scrubbed step, wider at k = K (noise) than at k = 0 (action);
+ * Walker2d then lists six dimensions.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -119,5 +120,17 @@ describe('inspector: 3-D actions (Hopper)', { timeout: 240_000 }, () => {
     assert.equal(await attr(panel.getByTestId('proj-picker'), 'data-proj'), 'pca');
     assert.match(await panel.getByTestId('proj-explained').innerText(), /PC1 .* · PC2 /);
     assert.deepEqual(errors, []);
+  });
+
+  it('a 6-D task (Walker2d) lists six dimensions and goes back to its default pair', async () => {
+    // Only the picker, from the task catalog: Walker2d's sampled clouds need its bundled checkpoint.
+    await page.getByTestId('task').and(page.locator('select')).selectOption('walker2d');
+    const panel = page.getByTestId('inspector-panel');
+    await panel.locator('[data-testid="proj-picker"][data-dims="6"]').waitFor({ timeout: 30_000 });
+    // A new task has other action dimensions: the choice goes back to the task's default pair.
+    assert.equal(await attr(panel.getByTestId('proj-picker'), 'data-proj'), 'dims:0,1');
+    const names = await panel.getByTestId('proj-x').locator('option').allInnerTexts();
+    assert.equal(names.length, 6);
+    assert.equal(new Set(names).size, 6, `dimension names ${names.join(', ')}`);
   });
 });

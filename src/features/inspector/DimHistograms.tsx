@@ -86,7 +86,7 @@ export function DimHistograms({ view, hists, step }: { view: CloudView; hists: D
           <DimHist key={h.dim} h={h} step={s} view={view} />
         ))}
       </div>
-      <div className="hint ic-grid-foot">
+      <div className="hint ic-hist-foot">
         {stepTitle(view.stepLabels[s], K)}: each action dimension ({view.unit}) on bins shared by every step; grey bars pre-trained, outline current;
         heights scaled to each panel's tallest bar; σ = the pre-trained samples' spread.
       </div>
