@@ -65,6 +65,10 @@ describe('dppo robustness', () => {
     expect(one.init_noise_scale).toBe(1);
     const zero = await run(['--init-noise-scale', '0']);
     expect(zero.avg_return).not.toBe(plain.avg_return);
+    // The scale travels with the env options to the sim worker pool: the same numbers as in-process.
+    const wide = await run(['--init-noise-scale', '20']);
+    expect(wide.avg_return).not.toBe(plain.avg_return);
+    expect((await run(['--init-noise-scale', '20', '--workers', '2'])).avg_return).toBe(wide.avg_return);
   }, 60_000);
 
   it('refuses bad sweeps and checkpoints with a message naming the option or the task', async () => {
