@@ -14,7 +14,7 @@ export const evalSpec: CommandSpec = {
     task: { type: 'string', value: 'T', help: "task id (default: the checkpoint's)" },
     episodes: { type: 'string', value: 'N', help: 'episodes to run (default 50)' },
     'action-noise': { type: 'string', value: 'σ', help: 'Gaussian noise std added to normalised actions (default 0)' },
-    'init-noise-scale': { type: 'string', value: 'K', help: "multiplier of the task's initial-state noise (default 1; Gym: Gymnasium's reset_noise_scale)" },
+    'init-noise-scale': { type: 'string', value: 'K', help: "multiplier of the task's initial-state noise (default 1; 0 = the noise-free start; docs/robustness.md)" },
     'max-episode-steps': { type: 'string', value: 'M', help: "truncation horizon in env steps (default: the task's)" },
     seed: { type: 'string', value: 'S', help: 'seed (default 0)' },
     mode: { type: 'string', value: 'eval|explore', help: 'eval: deterministic sampling; explore: with the exploration floor' },
