@@ -160,6 +160,17 @@ describe('live follow: FollowTap → LiveReplay', () => {
     expect(pool.restore).toBeUndefined();
   });
 
+  it('streams nothing for envs whose initial-state noise is widened (the viewer could not reproduce their starts)', async () => {
+    const opts = { ...OPTS, initNoiseScale: 3 };
+    const ref = await createVectorEnv(opts);
+    open.push(ref);
+    const batches: LiveSteps[] = [];
+    const tap = new FollowTap(ref, opts, { onSteps: (s) => batches.push(s), minIntervalMs: 0 });
+    await tap.reset();
+    await tap.stepChunk(randomChunks(tap, new Rng(1)), Ta);
+    expect(batches).toEqual([]);
+  });
+
   it('endLive and reset return the scene to its own motion', async () => {
     const view = await scene();
     view.followLive!({ env: 0, episode: 0, seed: 5, from: 0, actions: new Float32Array(3 * 4).fill(0.5), actDim: 3, ended: false });

@@ -84,6 +84,8 @@ export class FollowTap implements VecEnv {
   private readonly minInterval: number;
   private readonly now: () => number;
   private readonly row: Float32Array;
+  /** Envs with widened initial-state noise: the viewer's env resets with the task's own, so nothing is streamed. */
+  private readonly silent: boolean;
 
   constructor(
     private readonly inner: VecEnv,
@@ -97,6 +99,7 @@ export class FollowTap implements VecEnv {
     this.minInterval = tap.minIntervalMs ?? 100;
     this.now = tap.now ?? (() => performance.now());
     this.row = new Float32Array(inner.spec.actDim);
+    this.silent = (opts.initNoiseScale ?? 1) !== 1;
     const { snapshot, restore } = inner;
     if (snapshot) this.snapshot = () => snapshot.call(inner);
     if (restore) this.restore = (s) => this.restoreInner((x) => restore.call(inner, x), s);
@@ -194,7 +197,7 @@ export class FollowTap implements VecEnv {
   /** Sends the followed env's unsent actions when due (`force`: now, e.g. at an episode boundary). */
   private flush(force: boolean, ended: boolean): void {
     const ep = this.episodes[this.followed];
-    if (!ep) return;
+    if (!ep || this.silent) return;
     const from = Math.max(0, this.sent);
     const fresh = this.sent < 0;
     if (!fresh && !ended && ep.length === from) return;
