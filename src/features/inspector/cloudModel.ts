@@ -78,7 +78,8 @@ export function useCloudView(rangeMode: RangeMode): CloudView {
   const target = useInspector((s) => s.target);
   const chosen = useInspector((s) => s.projection);
   const task = useExperiment((s) => s.task);
-  const defaults = inspectorDefaults(task);
+  // One object per task, so the memo below (and the canvases) are not redone on every render (Play).
+  const defaults = useMemo(() => inspectorDefaults(task), [task]);
   const run = useRuns((s) => (target?.runId ? s.runs[target.runId] : undefined));
 
   return useMemo(() => {
