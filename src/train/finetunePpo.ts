@@ -172,6 +172,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
   let envSteps = 0;
   let completed = 0;
   let pretrainedSuccess = NaN;
+  let pretrainedReturn = NaN;
   let warningCount = 0;
   let last: Partial<Record<MetricKey, number>> = {};
   if (resume) {
@@ -189,6 +190,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
     envSteps = resume.envSteps;
     completed = resume.itr;
     pretrainedSuccess = resume.pretrainedSuccess;
+    pretrainedReturn = resume.pretrainedReturn ?? NaN;
     warningCount = resume.warningCount;
     last = { ...resume.last };
   } else {
@@ -214,6 +216,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
       envSteps,
       wallS: running(),
       pretrainedSuccess,
+      pretrainedReturn,
       warningCount,
       last: { ...last },
       rng: rng.getState(),
@@ -379,7 +382,10 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
           'time/paused_s': paused() - pausedBefore,
         });
         // ---- emit: the iteration is complete (paths first so the trajectory panel and the point agree)
-        if (itr === 0) pretrainedSuccess = ep.successRate;
+        if (itr === 0) {
+          pretrainedSuccess = ep.successRate;
+          pretrainedReturn = metrics['charts/avg_return'] ?? NaN;
+        }
         last = metrics;
         completed = itr + 1;
         sink({ type: 'paths', itr, paths: extractPaths(buf, cfg.bestRewardThresholdForSuccess) });
@@ -422,6 +428,8 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
       wall_s: running(),
       paused_s: paused(),
       pretrained_success_rate: pretrainedSuccess,
+      // Iteration 0 is the pre-trained policy sampling with the run's exploration noise (no update yet).
+      pretrained_avg_return: pretrainedReturn,
       clipfrac: last['losses/clipfrac'] ?? NaN,
       approx_kl: last['losses/approx_kl'] ?? NaN,
       v_loss: last['losses/value_loss'] ?? NaN,
@@ -438,6 +446,7 @@ export async function finetunePpo(opts: FinetuneOptions): Promise<FinetuneResult
       });
       const evalEp = episodeMetrics({ rewards: evalBuf.rewards, firsts: evalBuf.firsts, nEnvs: cfg.nEnvs, actSteps, successThreshold: cfg.bestRewardThresholdForSuccess });
       summary.eval_success_rate = evalEp.successRate;
+      summary.eval_avg_return = evalEp.avgReturn;
       summary.wall_s = running();
     }
     await cacheOnHost(allWeights()); // checkpoint() reads synchronously (unsafe on WebGPU otherwise)

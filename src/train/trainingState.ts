@@ -37,6 +37,8 @@ export interface TrainingState {
   wallS: number;
   /** Success rate of iteration 0 (the summary's pretrained_success_rate). */
   pretrainedSuccess: number;
+  /** Average return of iteration 0 (the summary's pretrained_avg_return); absent in states saved before it existed. */
+  pretrainedReturn?: number;
   warningCount: number;
   /** The last iteration's metrics (summary values). */
   last: Partial<Record<MetricKey, number>>;

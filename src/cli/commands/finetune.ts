@@ -127,6 +127,8 @@ export async function cmdFinetune(p: Parsed, out: Output): Promise<void> {
             approx_kl: m['losses/approx_kl'],
             v_loss: m['losses/value_loss'],
             explained_variance: m['losses/explained_variance'],
+            rollout_s: round(m['time/rollout_s'] ?? NaN),
+            update_s: round(m['time/update_s'] ?? NaN),
           });
         } else if (ev.type === 'warning') {
           out.line({ warning: ev.kind, itr: ev.itr, message: ev.message }, `warning (itr ${ev.itr}): ${ev.message}`);
