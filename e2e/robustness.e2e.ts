@@ -2,8 +2,8 @@
  * Robustness study on the Policies page in real Chromium (issue 9, paper Fig. 12): a bad σ list is refused
  * next to the control without starting anything; then one click on Hopper (1 episode per cell, σ 0 and 0.2,
  * init scales 1 and 4) evaluates the bundled DPPO (diffusion) and Gaussian policies side by side in the train
- * worker, with a progress bar, and shows both charts with one line per policy and a finite return in every
- * cell of the table.
+ * worker (300-step episodes), with a progress bar, and shows both charts with one line per policy and a finite return in every
+ * cell of the table; Cancel ends a running study with the cells finished so far.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -35,6 +35,8 @@ describe('Policies: robustness, one click', () => {
     await page.getByTestId('robustness-sigmas').fill('0, 0.2');
     await page.getByTestId('robustness-init-scales').fill('1, 4');
     await page.getByTestId('robustness-episodes').fill('1');
+    // 300-step episodes keep the six cells short on a shared 2-core machine (the horizon field's quick look).
+    await page.getByTestId('robustness-max-steps').fill('300');
     await page.getByTestId('robustness-run').click();
     assert.equal(await page.getByTestId('robustness-error').count(), 0);
     await page.getByTestId('robustness-progress').waitFor({ timeout: 30_000 });
@@ -62,5 +64,22 @@ describe('Policies: robustness, one click', () => {
     await page.getByTestId('robustness-run').waitFor();
     assert.deepEqual(s.errors, []);
     console.log(`robustness e2e: 6 cells in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+
+  it('Cancel stops a running study and keeps the finished cells', async () => {
+    const { page } = s;
+    await page.getByTestId('robustness-sigmas').fill('0, 0.1, 0.2, 0.3');
+    await page.getByTestId('robustness-run').click();
+    await page.getByTestId('robustness-progress').waitFor({ timeout: 30_000 });
+    await page.getByTestId('robustness-cancel').click();
+    // The Run button comes back within a chunk step or so, not after the 10 cells.
+    await page.getByTestId('robustness-run').waitFor({ timeout: 15_000 });
+    const result = page.getByTestId('robustness-result');
+    assert.equal(await result.getAttribute('data-done'), 'false');
+    assert.ok(Number(await result.getAttribute('data-cells')) < 10);
+    assert.match((await result.textContent()) ?? '', /Cancelled: only the finished cells are shown/);
+    assert.match((await result.textContent()) ?? '', /at most 300 steps/);
+    assert.equal(await page.getByTestId('robustness-error').count(), 0);
+    assert.deepEqual(s.errors, []);
   });
 });

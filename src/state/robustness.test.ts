@@ -58,8 +58,11 @@ describe('robustness state', () => {
     setRobustnessForm({ task: 'hopper', sigmas: '0, x' });
     await startRobustness();
     expect(useRobustness.getState().error).toBe('σ list: "x" is not a number ≥ 0.');
+    setRobustnessForm({ sigmas: '0', maxEpisodeSteps: '2.5' });
+    await startRobustness();
+    expect(useRobustness.getState().error).toMatch(/Max steps: "2.5" is not a whole number/);
     // Valid settings but no worker in a unit test: the message says so, nothing is left running.
-    setRobustnessForm({ sigmas: '0' });
+    setRobustnessForm({ maxEpisodeSteps: ' 200 ' });
     await startRobustness();
     expect(useRobustness.getState().error).toMatch(/training worker is not running yet/);
     expect(useRobustness.getState().run?.running).toBe(false);

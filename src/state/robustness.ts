@@ -35,6 +35,8 @@ export interface RobustnessForm {
   initNoiseScales: string;
   episodes: number;
   seed: number;
+  /** Text of the horizon field: empty = the task's own (Gym 1,000 steps); a number cuts episodes short for a quick look. */
+  maxEpisodeSteps: string;
 }
 
 export interface RobustnessRun {
@@ -44,6 +46,8 @@ export interface RobustnessRun {
   sigmas: number[];
   initNoiseScales: number[];
   episodes: number;
+  /** The horizon the study ran with, when not the task's own. */
+  maxEpisodeSteps?: number;
   running: boolean;
   cancelling: boolean;
   fraction: number;
@@ -60,7 +64,7 @@ export interface RobustnessState {
 }
 
 export const useRobustness = create<RobustnessState>(() => ({
-  form: { task: null, refs: {}, sigmas: DEFAULT_SIGMAS, initNoiseScales: DEFAULT_INIT_SCALES, episodes: 5, seed: 0 },
+  form: { task: null, refs: {}, sigmas: DEFAULT_SIGMAS, initNoiseScales: DEFAULT_INIT_SCALES, episodes: 5, seed: 0, maxEpisodeSteps: '' },
   run: null,
   error: null,
 }));
@@ -186,7 +190,12 @@ export async function startRobustness(): Promise<void> {
       throw new UserError(`${task} has no initial-state noise to widen (its reset is fixed): set the init-scale list to 1.`);
     }
     if (!Number.isInteger(form.episodes) || form.episodes < 1 || form.episodes > 1000) throw new UserError('Episodes must be an integer from 1 to 1000.');
-    job = { kind: 'robustness', task, policies, sigmas, initNoiseScales, episodes: form.episodes, seed: form.seed };
+    const horizon = form.maxEpisodeSteps.trim();
+    const maxEpisodeSteps = horizon === '' ? undefined : Number(horizon);
+    if (maxEpisodeSteps !== undefined && (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1 || maxEpisodeSteps > 100_000)) {
+      throw new UserError(`Max steps: "${horizon}" is not a whole number of env steps from 1 to 100000 (leave it empty for the task's own horizon).`);
+    }
+    job = { kind: 'robustness', task, policies, sigmas, initNoiseScales, episodes: form.episodes, seed: form.seed, ...(maxEpisodeSteps !== undefined ? { maxEpisodeSteps } : {}) };
   } catch (e) {
     useRobustness.setState({ error: message(e) });
     return;
@@ -201,6 +210,7 @@ export async function startRobustness(): Promise<void> {
       sigmas: job.sigmas,
       initNoiseScales: job.initNoiseScales,
       episodes: job.episodes,
+      maxEpisodeSteps: job.maxEpisodeSteps,
       running: true,
       cancelling: false,
       fraction: 0,

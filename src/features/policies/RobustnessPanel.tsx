@@ -94,7 +94,8 @@ function Results({ run }: { run: RobustnessRun }) {
         </tbody>
       </table>
       <p className="hint">
-        Average return (success rate) over {run.episodes} episode{run.episodes === 1 ? '' : 's'} per cell, eval-mode sampling, the same seed in every cell.
+        Average return (success rate) over {run.episodes} episode{run.episodes === 1 ? '' : 's'} per cell
+        {run.maxEpisodeSteps !== undefined ? ` of at most ${run.maxEpisodeSteps} steps` : ''}, eval-mode sampling, the same seed in every cell.
         {run.result?.cancelled ? ' Cancelled: only the finished cells are shown.' : ''}
       </p>
     </div>
@@ -181,6 +182,17 @@ export function RobustnessPanel() {
             disabled={running}
             data-testid="robustness-episodes"
             onChange={(e) => setRobustnessForm({ episodes: Math.round(Number(e.target.value)) })}
+          />
+        </label>
+        <label title="Env steps per episode; empty = the task's own horizon. A shorter one is a quick look: its returns do not compare with full episodes">
+          max steps
+          <input
+            type="text"
+            value={form.maxEpisodeSteps}
+            placeholder="task's"
+            disabled={running}
+            data-testid="robustness-max-steps"
+            onChange={(e) => setRobustnessForm({ maxEpisodeSteps: e.target.value })}
           />
         </label>
         <label>
