@@ -18,7 +18,7 @@ const SETTINGS: Record<string, string> = {
   nEnvs: '2',
   nSteps: '100',
   maxEpisodeSteps: '120',
-  nTrainItr: '4',
+  nTrainItr: '5',
   batchSize: '500',
   updateEpochs: '1',
 };
@@ -72,7 +72,7 @@ describe('Hopper: DPPO fine-tuning with the viewer following one env live', { ti
     await badge.waitFor({ timeout: 120_000 });
     assert.equal(await badge.getAttribute('data-env'), '0');
     assert.match(await badge.innerText(), /env 0 · live/);
-    assert.match(await page.getByTestId('trajectory-panel').locator('.panel-title').innerText(), /viewer follows env 0/);
+    assert.match((await page.getByTestId('trajectory-panel').locator('.panel-title').textContent()) ?? '', /viewer follows env 0/);
     // The hopper moves while the run goes: its poses change (torso, thigh, leg and foot travel with it).
     const travel = await poseTravel(page, 2_000);
     console.log(`live follow: mean geom position moved ${travel.toFixed(3)} m in 2 s (env 0)`);
@@ -88,22 +88,33 @@ describe('Hopper: DPPO fine-tuning with the viewer following one env live', { ti
     const plot = page.getByTestId('trajectory-plot');
     const charts = plot.locator('.tj-series svg');
     assert.equal(await charts.count(), 2, 'one chart per trace dimension');
-    assert.match(await charts.nth(0).locator('text.tj-axis').first().innerText(), /forward progress/);
-    assert.match(await charts.nth(1).locator('text.tj-axis').first().innerText(), /torso height/);
-    const paths = await attrNumber(page, 'trajectory-plot', 'data-paths');
-    assert.equal(await charts.nth(0).locator('polyline').count(), paths, 'one line per episode of the iteration');
-    const readout = await plot.locator('.tj-readout').innerText();
+    assert.match((await charts.nth(0).locator('text.tj-axis').first().textContent()) ?? '', /forward progress/);
+    assert.match((await charts.nth(1).locator('text.tj-axis').first().textContent()) ?? '', /torso height/);
+    // One snapshot of the plot (it re-renders at every iteration).
+    const snap = await plot.evaluate((el) => ({
+      paths: Number(el.getAttribute('data-paths')),
+      lines: el.querySelector('.tj-series svg')?.querySelectorAll('polyline').length ?? 0,
+      crosses: el.querySelectorAll('.tj-collide').length,
+      readout: el.querySelector('.tj-readout')?.textContent ?? '',
+    }));
+    const readout = snap.readout;
+    assert.equal(snap.lines, snap.paths, 'one line per episode of the iteration');
     const m = /(\d+) episodes · (\d+) ended in a fall/.exec(readout);
     assert.ok(m, `readout: ${readout}`);
-    const falls = Number(m[2]);
-    assert.equal(await plot.locator('.tj-collide').count(), 2 * falls, 'each fall marked × in both charts');
+    assert.equal(Number(m[1]), snap.paths);
+    assert.equal(snap.crosses, 2 * Number(m[2]), 'each fall marked × in both charts');
     console.log(`trajectory panel: ${readout}`);
   });
 
   it('follows env 1 live after its line is clicked', async () => {
     assert.equal(await runStatus(page), 'live', 'the run is still going (make it longer if this fails)');
-    await page.locator('[data-testid="trajectory-plot"] .tj-series svg').first().locator('g[data-env="1"]').first().dispatchEvent('click');
-    await page.getByTestId('trajectory-panel').locator('.panel-title', { hasText: 'viewer follows env 1' }).waitFor({ timeout: 5_000 });
+    // Each <g> is one episode's line (data-env names its env); the plot re-renders at every iteration, so retry.
+    const title = page.getByTestId('trajectory-panel').locator('.panel-title');
+    for (let attempt = 0; attempt < 5 && !/viewer follows env 1/.test((await title.textContent()) ?? ''); attempt++) {
+      await page.locator('[data-testid="trajectory-plot"] .tj-series svg').first().locator('g[data-env="1"]').first().dispatchEvent('click');
+      await page.waitForTimeout(500);
+    }
+    assert.match((await title.textContent()) ?? '', /viewer follows env 1/, `envs in the plot: ${await page.locator('[data-testid="trajectory-plot"] g[data-env]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-env')).join(','))}`);
     await page.locator('[data-testid="viewer-follow"][data-env="1"]').waitFor({ timeout: 60_000 });
     const travel = await poseTravel(page, 1_500);
     console.log(`live follow: mean geom position moved ${travel.toFixed(3)} m in 1.5 s (env 1)`);
