@@ -80,6 +80,8 @@ export function Viewer({ sim, onScene }: ViewerProps) {
   }, [sim]);
 
   useEffect(() => sceneRef.current?.setTheme(theme), [theme]);
+  // A run's env replayed live may walk away: the camera goes with it.
+  useEffect(() => sceneRef.current?.setTracking(liveEnv !== null), [liveEnv]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

@@ -53,6 +53,9 @@ export class ViewerScene {
   /** Called after each rendered frame (e.g. for a HUD); not React state. */
   onRender: ((rendered: number) => void) | null = null;
   private rendered = 0;
+  /** Camera tracking of the moving bodies (live follow of a run); the tracked point at the last frame. */
+  private tracking = false;
+  private tracked: [number, number] | null = null;
 
   constructor(
     private readonly container: HTMLElement,
@@ -127,8 +130,23 @@ export class ViewerScene {
     this.lastVersion = -1;
   }
 
+  /**
+   * While on, the camera, its target and the sun move with the mean horizontal position of the drawn bodies
+   * (planes left out), so a walker followed live stays in view; off puts the default view back.
+   */
+  setTracking(on: boolean): void {
+    if (on === this.tracking) return;
+    this.tracking = on;
+    this.tracked = null;
+    if (!on) {
+      if (this.desc) this.placeLights(this.desc);
+      this.resetView();
+    }
+  }
+
   /** Puts the orbit camera back to its default view of the model (shortcut R). */
   resetView(): void {
+    this.tracked = null;
     const d = this.desc;
     const center = new THREE.Vector3(...(d?.center ?? [0, 0, 0]));
     const dist = 1.5 * Math.max(0.3, d?.extent ?? 1);
@@ -207,6 +225,31 @@ export class ViewerScene {
       mesh.matrix.set(f[m], f[m + 1], f[m + 2], f[p], f[m + 3], f[m + 4], f[m + 5], f[p + 1], f[m + 6], f[m + 7], f[m + 8], f[p + 2], 0, 0, 0, 1);
       mesh.matrixWorldNeedsUpdate = true;
     }
+    if (this.tracking) this.track(f, n);
+  }
+
+  /** Moves the view by how far the bodies' mean x, y moved since the last frame. */
+  private track(f: Float32Array, n: number): void {
+    let x = 0;
+    let y = 0;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (!this.objects[i] || this.desc?.geoms[i].type === GEOM_PLANE) continue;
+      x += f[3 * i];
+      y += f[3 * i + 1];
+      k++;
+    }
+    if (k === 0) return;
+    const now: [number, number] = [x / k, y / k];
+    if (this.tracked) {
+      const d = new THREE.Vector3(now[0] - this.tracked[0], now[1] - this.tracked[1], 0);
+      this.camera.position.add(d);
+      this.controls.target.add(d);
+      this.sun.position.add(d);
+      this.sun.target.position.add(d);
+      this.controls.update();
+    }
+    this.tracked = now;
   }
 
   private lastRenderAt = 0;
