@@ -6,8 +6,9 @@
  *   (sim/liveFollow.ts). The first live batch of a run switches the viewer to the run's task scene (once
  *   per run; then the user's choice of scene wins). Batches go from worker to worker through this
  *   subscription only, never through React state.
- * - after the run, it replays the followed env's trace path of the latest iteration (SimRequest 'follow'),
- *   as far as the task's viewer driver can (Avoid replays the targets; Gym keeps its idle gait).
+ * - after the run (or during a run that streams no live steps: bridge-hosted envs), it replays the followed
+ *   env's trace path of the latest iteration (SimRequest 'follow'), as far as the task's viewer driver can
+ *   (Avoid replays the targets; Gym keeps its idle gait).
  */
 import { useEffect } from 'react';
 import { setSimStatus, useApp } from '../../state/app';
@@ -65,30 +66,35 @@ export function useFollowInViewer(): void {
       const run = liveRun();
       const scene = useApp.getState().sim.scene;
       if (run) {
-        sentFor = null;
-        if (!hasScene(run.config.task) || scene !== run.config.task) {
+        if (hasScene(run.config.task) && scene === run.config.task) {
+          const env = useTrajectories.getState().followEnv ?? 0;
+          const key = `${run.id}/${env}`;
+          if (key !== asked) {
+            asked = key;
+            c.train.post({ type: 'follow-env', runId: run.id, env });
+          }
+        } else {
           asked = null; // a (re)loaded scene asks for the followed env's episode so far
-          return;
         }
-        const env = useTrajectories.getState().followEnv ?? 0;
-        const key = `${run.id}/${env}`;
-        if (key !== asked) {
-          asked = key;
-          c.train.post({ type: 'follow-env', runId: run.id, env });
+        if (replaying === run.id) {
+          sentFor = null;
+          return; // the live replay wins over the path replay
         }
-        return;
+      } else {
+        asked = null;
+        if (replaying !== null) {
+          replaying = null;
+          sentFor = null;
+          setLiveEnv(null);
+          c.sim.endLive();
+        }
       }
-      asked = null;
-      if (replaying !== null) {
-        replaying = null;
-        setLiveEnv(null);
-        c.sim.endLive();
-      }
-      // After the run: the followed env's path of the latest iteration.
+      // The followed env's path of the latest iteration: after a run, or during one that streams no live
+      // steps (bridge-hosted envs). A run's first paths switch the viewer to its task scene (once per run).
       const paths = useRuns.getState().paths;
       if (!paths || paths.paths.length === 0 || !scene) return;
       const task = useRuns.getState().runs[paths.runId]?.config.task;
-      if (!task || scene !== task) return;
+      if (!task || !showTask(c, paths.runId, task)) return;
       const env = useTrajectories.getState().followEnv;
       const path = paths.paths.find((p) => p.env === env) ?? paths.paths[0];
       const key = `${paths.runId}/${paths.itr}/${path.env}/${scene}`;
