@@ -35,9 +35,10 @@ const runs = positionals.map((arg, i) => {
   return { label, points, summary, color: COLORS[i % COLORS.length] };
 });
 
-const W = 760;
-const H = 420;
-const M = { l: 70, r: 20, t: 46, b: 56 };
+const W = 800;
+const LEGEND = 20 + 18 * positionals.length;
+const H = 420 + LEGEND;
+const M = { l: 70, r: 56, t: 46, b: 56 + LEGEND };
 const xs = runs.flatMap((r) => r.points.map((p) => p.x));
 const ys = runs.flatMap((r) => r.points.map((p) => p.y));
 const xMax = Math.max(1, ...xs);
@@ -66,7 +67,7 @@ for (const v of ticks(yLo, yHi, 6)) {
 }
 for (const v of ticks(0, xMax, 6)) svg += `<text x="${sx(v)}" y="${H - M.b + 18}" text-anchor="middle">${fmtSteps(v)}</text>`;
 svg += `<line x1="${M.l}" x2="${W - M.r}" y1="${H - M.b}" y2="${H - M.b}" stroke="#333"/><line x1="${M.l}" x2="${M.l}" y1="${M.t}" y2="${H - M.b}" stroke="#333"/>`;
-svg += `<text x="${(M.l + W - M.r) / 2}" y="${H - 14}" text-anchor="middle">env steps</text>`;
+svg += `<text x="${(M.l + W - M.r) / 2}" y="${H - M.b + 38}" text-anchor="middle">env steps</text>`;
 svg += `<text transform="translate(18 ${(M.t + H - M.b) / 2}) rotate(-90)" text-anchor="middle">average episode return</text>`;
 runs.forEach((r, i) => {
   const train = r.points.filter((p) => !p.eval);
@@ -78,9 +79,10 @@ runs.forEach((r, i) => {
   const pre = s?.pretrained_avg_return;
   if (Number.isFinite(pre)) svg += `<line x1="${M.l}" x2="${W - M.r}" y1="${sy(pre)}" y2="${sy(pre)}" stroke="${r.color}" stroke-dasharray="4 4" stroke-opacity="0.6"/>`;
   const ratio = s && Number.isFinite(pre) && pre > 0 ? ` — final ${Math.round(s.avg_return)} = ${(s.avg_return / pre).toFixed(2)}× pre-trained ${Math.round(pre)}, ${Math.round(s.wall_s)} s` : '';
-  svg += `<rect x="${W - M.r - 430}" y="${M.t + 6 + i * 18}" width="12" height="3" fill="${r.color}"/><text x="${W - M.r - 412}" y="${M.t + 11 + i * 18}">${r.label}${ratio}</text>`;
+  const ly = H - LEGEND + 14 + i * 18;
+  svg += `<rect x="${M.l}" y="${ly - 5}" width="12" height="3" fill="${r.color}"/><text x="${M.l + 18}" y="${ly}">${r.label}${ratio}</text>`;
 });
-svg += `<text x="${W - M.r}" y="${M.t - 8}" text-anchor="end" fill="#666">line: training iterations (exploration) · dots: evaluation iterations · dashed: pre-trained</text>`;
+svg += `<text x="${W - M.r}" y="${M.t - 10}" text-anchor="end" fill="#666">line: training iterations (exploration) · dots: evaluation iterations · dashed: pre-trained</text>`;
 svg += '</svg>';
 
 if (values.svg) {
