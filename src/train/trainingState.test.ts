@@ -100,7 +100,8 @@ describe('a resumed run equals the uninterrupted run', () => {
   ];
 
   for (const [name, algo, over, j] of cases) {
-    it(`${name}: iterations ${j}..K−1 bit for bit, tensor counts flat`, async () => {
+    // Three runs each (full, cut, resumed): within the default timeout in CI, but 150 s was measured on a shared machine.
+    it(`${name}: iterations ${j}..K−1 bit for bit, tensor counts flat`, { timeout: 300_000 }, async () => {
       const config = base(algo, over);
       const ckpt = algo === 'dppo' ? diffCkpt : gaussCkpt;
       const K = config.nTrainItr;
@@ -140,7 +141,7 @@ describe('a resumed run equals the uninterrupted run', () => {
       expect(rb).toEqual(ra);
       expect([bo.stepCount, bo.lr, cob.stepCount, cob.lr]).toEqual([ao.stepCount, ao.lr, co.stepCount, co.lr]);
       expect(encodeTrainingState(fb)).toEqual(encodeTrainingState(fa));
-      for (const key of ['itr', 'iterations', 'success_rate', 'avg_return', 'env_steps', 'pretrained_success_rate', 'v_loss', 'approx_kl']) {
+      for (const key of ['itr', 'iterations', 'success_rate', 'avg_return', 'env_steps', 'pretrained_success_rate', 'pretrained_avg_return', 'v_loss', 'approx_kl']) {
         expect(resumed.summary![key], key).toEqual(full.summary![key]);
       }
     });

@@ -32,7 +32,10 @@ const tasks: TaskInfo[] = GYM_TASKS.map((id) => ({
  * and the policies behaviour-cloned on them. Tasks whose expert has not been trained yet have none.
  */
 const DATASET_TASKS: readonly GymTaskId[] = ['hopper', 'walker2d'];
-const PRETRAINED: Partial<Record<GymTaskId, readonly string[]>> = { hopper: ['diffusion-mlp', 'gaussian-mlp', 'gmm-mlp'] };
+const PRETRAINED: Partial<Record<GymTaskId, readonly string[]>> = {
+  hopper: ['diffusion-mlp', 'gaussian-mlp', 'gmm-mlp'],
+  walker2d: ['diffusion-mlp', 'gaussian-mlp', 'gmm-mlp'],
+};
 
 const datasets: BundledAsset[] = DATASET_TASKS.flatMap((task) => [
   { id: `builtin:${task}/train`, task, name: 'train', path: `datasets/${task}/train.npz`, kind: 'dataset' as const },
