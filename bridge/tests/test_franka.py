@@ -26,8 +26,17 @@ def heartbeat(c, seq):
 
 def arm(c):
     rid = c.request("arm", confirm="ARM")
-    ok = c.recv_op("ok")
-    assert ok["id"] == rid
+    while True:  # status pushes come in between; a refusal fails here with its message, not after a timeout
+        m = c.recv(timeout=30)
+        if isinstance(m, dict) and m.get("id") == rid and m.get("op") in ("ok", "error"):
+            assert m["op"] == "ok", m
+            return
+
+
+def disarm(c, rid):
+    """Disarms and waits for the ok: the next test's client may arm only once this one has let go."""
+    c.send({"op": "disarm", "id": rid})
+    assert c.recv_op("ok")["id"] == rid
 
 
 def wait_status(c, pred, timeout=5.0, beat=True):
@@ -118,8 +127,7 @@ def test_translation_and_rotation_clamps(fast):
     assert np.linalg.norm(d) > 0.049  # it did move the full clamp length
     angle = 2 * np.arccos(min(1.0, abs(float(np.dot(after["ee_quat"], q0)))))
     assert angle <= 0.5 + 1e-6 and angle > 0.49
-    c.send({"op": "disarm", "id": 11})
-    c.recv_op("ok")
+    disarm(c, 11)
     c.close()
 
 
@@ -136,7 +144,7 @@ def test_workspace_box_holds(fast):
             assert np.all(p >= BOX_LO - 1e-9) and np.all(p <= BOX_HI + 1e-9), p
         corner = BOX_HI if direction[0] > 0 else BOX_LO
         np.testing.assert_allclose(p, corner, atol=1e-6)
-    c.send({"op": "disarm", "id": 1})
+    disarm(c, 1)
     c.close()
 
 
@@ -154,7 +162,7 @@ def test_newest_command_wins(fast):
     dropped = st["dropped"] - dr0
     assert executed + dropped == 40
     assert executed <= 0.2 * 50 + 2 and dropped >= 25, (executed, dropped)
-    c.send({"op": "disarm", "id": 1})
+    disarm(c, 1)
     c.close()
 
 
