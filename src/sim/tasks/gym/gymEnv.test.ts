@@ -288,6 +288,12 @@ describe('gymFamily', () => {
     expect((lap.nSteps * actSteps) % 1000).toBe(0);
     expect(lap.nEnvs).toBeLessThan(ref.nEnvs);
     expect(gymFamily.presets.laptop('walker2d', 'gaussian').batchSize).toBe(lap.batchSize / 10);
+    // The default run starts and ends on an evaluation iteration (pretrained_avg_return vs avg_return).
+    for (const task of ['hopper', 'walker2d', 'halfcheetah']) {
+      const p = gymFamily.presets.laptop(task, 'dppo');
+      expect((p.nTrainItr - 1) % p.valFreq, task).toBe(0);
+    }
+    expect([gymFamily.presets.laptop('hopper', 'dppo').nTrainItr, lap.nTrainItr]).toEqual([21, 41]);
   });
 
   it('sizes the networks per task (§3.6): K 20, time 16, [512]×3, Ta = 4; critic [256]×3', () => {
