@@ -52,9 +52,9 @@ describe('robustness state', () => {
     await startRobustness();
     expect(useRobustness.getState().error).toMatch(/avoid-m2 has no initial-state noise to widen/);
     expect(useRobustness.getState().run).toBeNull();
-    setRobustnessForm({ task: 'walker2d', initNoiseScales: '1' });
+    setRobustnessForm({ task: 'halfcheetah', initNoiseScales: '1' });
     await startRobustness();
-    expect(useRobustness.getState().error).toMatch(/No DPPO policy of walker2d/);
+    expect(useRobustness.getState().error).toMatch(/No DPPO policy of halfcheetah/);
     setRobustnessForm({ task: 'hopper', sigmas: '0, x' });
     await startRobustness();
     expect(useRobustness.getState().error).toBe('σ list: "x" is not a number ≥ 0.');
