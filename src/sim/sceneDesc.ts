@@ -29,6 +29,8 @@ export interface SceneDesc {
   /** Suggested camera target and distance. */
   center: [number, number, number];
   extent: number;
+  /** The camera follows the bodies (the task's ViewerDriver.trackCamera); absent: a fixed default view. */
+  trackCamera?: boolean;
 }
 
 /** mjtGeom codes the viewer draws (spec/mujoco-wasm.md §5). hfield (1) and sdf (8) are not drawn. */

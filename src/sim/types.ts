@@ -262,6 +262,8 @@ export interface BundledAsset {
  */
 export interface ViewerDriver {
   start(env: Env, follow: Float32Array | null): { next(): Float32Array | null };
+  /** The camera should move with the bodies (a locomotion task whose body travels out of the default view). */
+  trackCamera?: boolean;
 }
 
 /** Context an env factory gets: the loaded MuJoCo module for this thread (null for MuJoCo-free tasks). */

@@ -44,7 +44,7 @@ class TaskScene implements LiveScene {
       throw new Error(`task ${taskId} has no 3-D scene`);
     }
     this.dt = this.env.spec.controlDt;
-    this.desc = this.env.scene();
+    this.desc = family.viewer.trackCamera ? { ...this.env.scene(), trackCamera: true } : this.env.scene();
     this.reset(seed);
   }
 

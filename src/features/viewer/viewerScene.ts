@@ -132,7 +132,8 @@ export class ViewerScene {
 
   /**
    * While on, the camera, its target and the sun move with the mean horizontal position of the drawn bodies
-   * (planes left out), so a walker followed live stays in view; off puts the default view back.
+   * (planes left out), so a walker followed live stays in view; off puts the default view back. A scene whose
+   * description asks for it (SceneDesc.trackCamera: locomotion) is tracked either way.
    */
   setTracking(on: boolean): void {
     if (on === this.tracking) return;
@@ -225,7 +226,7 @@ export class ViewerScene {
       mesh.matrix.set(f[m], f[m + 1], f[m + 2], f[p], f[m + 3], f[m + 4], f[m + 5], f[p + 1], f[m + 6], f[m + 7], f[m + 8], f[p + 2], 0, 0, 0, 1);
       mesh.matrixWorldNeedsUpdate = true;
     }
-    if (this.tracking) this.track(f, n);
+    if (this.tracking || this.desc?.trackCamera) this.track(f, n);
   }
 
   /** Moves the view by how far the bodies' mean x, y moved since the last frame. */

@@ -126,6 +126,8 @@ export const gymFamily: TaskFamily = {
   tags: [{ key: 'fell', label: 'fell (dashed)', kind: 'flag' }],
   inspector: gymInspector,
   viewer: {
+    // The idle gait carries HalfCheetah out of the default view within seconds: the camera moves with it.
+    trackCamera: true,
     // A followed trace (torso x, height) cannot be turned back into torques, so the scene always shows the
     // idle gait; null after a fall or at the horizon ends the episode and the scene resets.
     start(env) {
