@@ -9,6 +9,7 @@
 import { DOWNWARD_IK_DEFAULTS } from '../../control/downwardIk';
 import { DOWNWARD_WORKSPACE, ITER_PER_STEP, SERVO_IK_OPTIONS, STEP_TOL } from '../../control/downwardServo';
 import { PANDA_DH, PANDA_Q_MAX, PANDA_Q_MIN } from '../../control/pandaKinematics';
+import { bridgeSpecJson } from '../../bridgeSpec';
 import type { BridgeAssetExport } from '../../types';
 import { avoidStartPosture, avoidSpec } from './avoidEnv';
 import { avoidFamily } from './index';
@@ -26,16 +27,7 @@ export function avoidBridgeAssets(): BridgeAssetExport {
       env: 'avoid',
       xml: XML,
       reference_env: info.referenceEnv,
-      spec: {
-        task_id: s.taskId,
-        obs_dim: s.obsDim,
-        act_dim: s.actDim,
-        act_low: s.actLow,
-        act_high: s.actHigh,
-        control_dt: s.controlDt,
-        max_episode_steps: s.maxEpisodeSteps,
-        best_reward_threshold_for_success: s.bestRewardThresholdForSuccess,
-      },
+      spec: bridgeSpecJson(s),
       rule: {
         n_substeps: N_SUBSTEPS,
         tool_z: TOOL_Z,

@@ -6,6 +6,7 @@
  * family's files into bridge/dppo_bridge/assets/ (committed), and src/sim/bridgeAssets.test.ts fails when the
  * committed files differ from the generators.
  */
+import { bridgeSpecJson } from '../../bridgeSpec';
 import type { BridgeAssetExport } from '../../types';
 import { gymFamily } from './index';
 import { gymMjcf } from './mjcf';
@@ -26,16 +27,7 @@ export function gymBridgeAssets(): BridgeAssetExport {
       xml: `${id}.xml`,
       reference_env: def.referenceEnv,
       frame_skip: def.frameSkip,
-      spec: {
-        task_id: s.taskId,
-        obs_dim: s.obsDim,
-        act_dim: s.actDim,
-        act_low: s.actLow,
-        act_high: s.actHigh,
-        control_dt: s.controlDt,
-        max_episode_steps: s.maxEpisodeSteps,
-        best_reward_threshold_for_success: s.bestRewardThresholdForSuccess,
-      },
+      spec: bridgeSpecJson(s),
       rule: gymNativeRule(def),
       // GymEnv.trace: [qpos[0], qpos[1] + heightOffset] (torso x, height).
       trace: { qpos: [0, 1], offset: [0, def.heightOffset] },
