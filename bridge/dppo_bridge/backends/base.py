@@ -15,6 +15,15 @@ from the event loop (see franka.py).
 from typing import Any, Dict, List, Optional
 
 
+def task_spec(entry, max_episode_steps=None):
+    # type: (Dict[str, Any], Optional[int]) -> Dict[str, Any]
+    """A tasks.json entry's EnvSpec (snake_case), with the client's horizon override applied."""
+    spec = dict(entry["spec"])
+    if max_episode_steps is not None:
+        spec["max_episode_steps"] = int(max_episode_steps)
+    return spec
+
+
 class BridgeError(Exception):
     """An error answered to the client with a protocol error code; the connection stays open."""
 

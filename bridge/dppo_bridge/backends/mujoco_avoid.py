@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from .base import task_spec
 from .vec_slice import VecSlice
 
 NT = 5  # IK task rows: tool position (3) + world x/y of the tool-axis error (2)
@@ -201,9 +202,7 @@ class AvoidTask(object):
         self.mujoco = mujoco
         self.task_id = task_id
         self.model = mujoco.MjModel.from_xml_string(xml)
-        spec = dict(entry["spec"])
-        if max_episode_steps is not None:
-            spec["max_episode_steps"] = int(max_episode_steps)
+        spec = task_spec(entry, max_episode_steps)
         self.spec = spec
         self.max_episode_steps = int(spec["max_episode_steps"])
         self.obs_dim = int(spec["obs_dim"])

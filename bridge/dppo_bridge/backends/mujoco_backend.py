@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from .base import BridgeError, SimBackend
+from .base import BridgeError, SimBackend, task_spec
 from .mujoco_avoid import AvoidVecSlice
 from .mujoco_gym import ASSETS, GymVecSlice, load_task_table
 
@@ -78,10 +78,7 @@ class RayEnvSet(object):
         self.ray = ray
         table = load_task_table()
         entry = table[task]
-        spec = dict(entry["spec"])
-        if max_episode_steps is not None:
-            spec["max_episode_steps"] = int(max_episode_steps)
-        self.spec = spec
+        self.spec = task_spec(entry, max_episode_steps)
         self.n_envs = n_envs
         self.act_steps = act_steps
         self.trace_dim = _trace_dim(entry)

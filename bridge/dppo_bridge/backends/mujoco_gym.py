@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Optional
 import numpy as np
 
 from ..rng import Rng
+from .base import task_spec
 from .vec_slice import VecSlice
 
 ASSETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "assets")
@@ -53,9 +54,7 @@ class GymTask(object):
             self.xml = f.read()
         self.model = mujoco.MjModel.from_xml_string(self.xml)
         self.frame_skip = int(entry["frame_skip"])
-        spec = dict(entry["spec"])
-        if max_episode_steps is not None:
-            spec["max_episode_steps"] = int(max_episode_steps)
+        spec = task_spec(entry, max_episode_steps)
         self.spec = spec
         self.max_episode_steps = int(spec["max_episode_steps"])
         self.obs_dim = int(spec["obs_dim"])
