@@ -115,8 +115,8 @@ describe('app (cross-origin isolated)', { timeout: 150_000 }, () => {
     await page.getByTestId('nav-policies').click();
     const rows = page.locator('[data-testid="policy-row"][data-origin="bundled"]');
     await rows.first().waitFor({ timeout: 10_000 });
-    // Avoid M1/M2/M3 × {diffusion, Gaussian, GMM}, Hopper's three and Walker2d's three.
-    assert.equal(await rows.count(), 15);
+    // {Avoid M1, M2, M3, Hopper, Walker2d, HalfCheetah} × {diffusion, Gaussian, GMM}.
+    assert.equal(await rows.count(), 18);
     await page.locator('[data-testid="policy-row"][data-ref="builtin:avoid-m3/gmm-mlp"]').getByTestId('policy-finetune').click();
     await page.locator('main[data-route="experiments"]').waitFor({ timeout: 10_000 });
     await page.getByTestId('task').and(page.locator('select')).waitFor();

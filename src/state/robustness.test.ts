@@ -52,9 +52,10 @@ describe('robustness state', () => {
     await startRobustness();
     expect(useRobustness.getState().error).toMatch(/avoid-m2 has no initial-state noise to widen/);
     expect(useRobustness.getState().run).toBeNull();
-    setRobustnessForm({ task: 'halfcheetah', initNoiseScales: '1' });
+    // Every registered task ships bundled policies, so a task id nothing is listed for stands in here.
+    setRobustnessForm({ task: 'unlisted-task', initNoiseScales: '1' });
     await startRobustness();
-    expect(useRobustness.getState().error).toMatch(/No DPPO policy of halfcheetah/);
+    expect(useRobustness.getState().error).toMatch(/No DPPO policy of unlisted-task is listed: pre-train or import one first/);
     setRobustnessForm({ task: 'hopper', sigmas: '0, x' });
     await startRobustness();
     expect(useRobustness.getState().error).toBe('σ list: "x" is not a number ≥ 0.');

@@ -14,6 +14,12 @@ import { actorConfigFor, taskFamily, taskSpec } from '../sim/registry';
 const PUBLIC = resolve(dirname(fileURLToPath(import.meta.url)), '../../public');
 const bytes = (path: string) => new Uint8Array(readFileSync(join(PUBLIC, path)));
 const gymFamily = taskFamily('hopper');
+/**
+ * Mean episode return a "medium" dataset must have: about a third to a half of expert return (aimed at
+ * ≈ 1,500 for Hopper, 1,500–3,000 for Walker2d, 3,000–5,000 for HalfCheetah). Walker2d's 1,317 falls a
+ * little short of its aim (docs/datasets-gym.md), hence the walkers' common lower bound of 1,000.
+ */
+const MEDIUM_RETURN: Record<string, [number, number]> = { hopper: [1000, 3500], walker2d: [1000, 3500], halfcheetah: [3000, 5000] };
 
 describe('bundled Gym datasets and checkpoints', () => {
   it('has Hopper medium data', () => {
@@ -43,7 +49,7 @@ describe('bundled Gym datasets and checkpoints', () => {
     let maxAbs = 0;
     for (const a of raw) maxAbs = Math.max(maxAbs, Math.abs(a));
     expect(maxAbs).toBeLessThanOrEqual(1 + 1e-5);
-    // Medium returns: episodes of a policy that hops, well above falling at once (≈ 13) and below expert.
+    // Medium returns: well above a policy that falls at once (≈ 13) or stands still, and below expert.
     const rets: number[] = [];
     let start = 0;
     for (const len of ds.episodeLengths) {
@@ -53,8 +59,9 @@ describe('bundled Gym datasets and checkpoints', () => {
       start += len;
     }
     const mean = rets.reduce((a, b) => a + b, 0) / rets.length;
-    expect(mean).toBeGreaterThan(1000);
-    expect(mean).toBeLessThan(3500);
+    const [lo2, hi2] = MEDIUM_RETURN[asset.task];
+    expect(mean).toBeGreaterThan(lo2);
+    expect(mean).toBeLessThan(hi2);
   });
 
   it.each(gymFamily.checkpoints.map((c) => [c.id, c] as const))('%s: the Gym network of its task with normalisation', (_id, asset) => {

@@ -31,10 +31,11 @@ const tasks: TaskInfo[] = GYM_TASKS.map((id) => ({
  * datasets — noisy rollouts of a Gaussian policy trained from scratch with `dppo expert`, in DPPO's npz —
  * and the policies behaviour-cloned on them. Tasks whose expert has not been trained yet have none.
  */
-const DATASET_TASKS: readonly GymTaskId[] = ['hopper', 'walker2d'];
+const DATASET_TASKS: readonly GymTaskId[] = ['hopper', 'walker2d', 'halfcheetah'];
 const PRETRAINED: Partial<Record<GymTaskId, readonly string[]>> = {
   hopper: ['diffusion-mlp', 'gaussian-mlp', 'gmm-mlp'],
   walker2d: ['diffusion-mlp', 'gaussian-mlp', 'gmm-mlp'],
+  halfcheetah: ['diffusion-mlp', 'gaussian-mlp', 'gmm-mlp'],
 };
 
 const datasets: BundledAsset[] = DATASET_TASKS.flatMap((task) => [

@@ -75,8 +75,9 @@ export function gymReferencePreset(task: string, algo: Algo, seed = 0): Finetune
 /**
  * Laptop iterations per task (an evaluation iteration every 10th, the last one included). Walker2d improves
  * more slowly than Hopper (DPPO seed 0: 1.17× after 21 iterations, 1.25× after 41) and its iterations are
- * cheaper (≈ 22 s vs ≈ 25–35 s), so it gets 41 within the same 20-minute budget. HalfCheetah is not sized
- * yet (no bundled checkpoint).
+ * cheaper (≈ 22 s vs ≈ 25–35 s), so it gets 41 within the same 20-minute budget. HalfCheetah needs only 21
+ * (DPPO seed 0: 1.81× in 536 s, ≈ 24 s per iteration; its episodes never end early, so every env returns
+ * one 1,000-step episode per iteration).
  */
 const LAPTOP_ITERATIONS: Record<GymTaskId, number> = { hopper: 21, walker2d: 41, halfcheetah: 21 };
 
@@ -175,7 +176,20 @@ export function gymCritic(task: GymTaskId | string = 'hopper'): CriticConfig {
  * actor and critic, one action per step, learnable std starting at 1 (clamped to [0.01, 1.5]). 1M env steps
  * is the paper's budget; `--stop-at R` ends the run once the policy is "medium" (about a third to a half of
  * expert return: D4RL's medium policies were stopped likewise, partway through training).
+ * HalfCheetah's expert keeps its std in [0.2, 1.5], starting at 0.25 (`EXPERT_STD`): a cheetah that flips
+ * onto its back stays there for the rest of the 1,000-step episode, so a policy trained at a small std
+ * learns a gait that noise knocks over — and fine-tuning later samples with σ_min 0.1 at every denoising
+ * step. Measured with seed 0 (docs/datasets-gym.md): std starting at 1 → deterministic return 1,579 after
+ * the whole 1M steps; std starting at 0.135 (log std −2, as tuned PPO settings for HalfCheetah such as
+ * rl-baselines3-zoo's start it) → 4,323 after 327,680 steps but 658 under N(0, 0.2²) action noise; the
+ * floor at 0.2 → ≈ 4,800, and ≈ 3,100 under the same noise.
  */
+const EXPERT_STD: Record<GymTaskId, { init: number; min: number }> = {
+  hopper: { init: 1, min: 0.01 },
+  walker2d: { init: 1, min: 0.01 },
+  halfcheetah: { init: 0.25, min: 0.2 },
+};
+
 export function gymExpertPreset(task: string, seed = 0): ExpertConfig {
   return {
     task,
@@ -198,8 +212,8 @@ export function gymExpertPreset(task: string, seed = 0): ExpertConfig {
     rewardScaleRunning: true,
     obsNormClip: 10,
     hiddenSize: 64,
-    stdInit: 1,
-    stdMin: 0.01,
+    stdInit: EXPERT_STD[isGymTaskId(task) ? task : 'hopper'].init,
+    stdMin: EXPERT_STD[isGymTaskId(task) ? task : 'hopper'].min,
     stdMax: 1.5,
     maxEpisodeSteps: GYM_MAX_EPISODE_STEPS,
   };
