@@ -13,7 +13,7 @@ work=${GYM_EXPERT_DIR:-/tmp/gymexp}
 mkdir -p "$work"
 # Per task: expert iterations and the action noise of the rollouts (docs/datasets-gym.md).
 declare -A ITERS=([hopper]=140 [walker2d]=180 [halfcheetah]=200)
-declare -A NOISE=([hopper]=0.3 [walker2d]=0.15 [halfcheetah]=0.1)
+declare -A NOISE=([hopper]=0.3 [walker2d]=0.1 [halfcheetah]=0.1)
 declare -A EPISODES=([hopper]=64 [walker2d]=48 [halfcheetah]=20)
 # Diffusion BC epochs (walker2d: 20 epochs gave dppo eval 992, 40 gave 1,114).
 declare -A DIFF_EPOCHS=([hopper]=30 [walker2d]=40 [halfcheetah]=120)

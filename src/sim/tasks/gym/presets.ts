@@ -74,10 +74,10 @@ export function gymReferencePreset(task: string, algo: Algo, seed = 0): Finetune
 
 /**
  * Laptop iterations per task (an evaluation iteration every 10th, the last one included). Walker2d improves
- * more slowly than Hopper (DPPO seed 0: 1.17× after 21 iterations, 1.25× after 41) and its iterations are
- * cheaper (≈ 22 s vs ≈ 25–35 s), so it gets 41 within the same 20-minute budget. HalfCheetah needs only 21
- * (DPPO seed 0: 1.81× in 536 s, ≈ 24 s per iteration; its episodes never end early, so every env returns
- * one 1,000-step episode per iteration).
+ * more slowly than Hopper (DPPO seed 0 on its first dataset: 1.17× after 21 iterations, 1.25× after 41; on
+ * the bundled one 1.50× after 41) and its iterations are cheaper (≈ 21 s vs ≈ 25–35 s), so it gets 41 within
+ * the same 20-minute budget. HalfCheetah needs only 21 (DPPO seed 0: 1.81× in 389 s, ≈ 18–25 s per
+ * iteration; its episodes never end early, so every env returns one 1,000-step episode per iteration).
  */
 const LAPTOP_ITERATIONS: Record<GymTaskId, number> = { hopper: 21, walker2d: 41, halfcheetah: 21 };
 
@@ -95,7 +95,8 @@ const LAPTOP_ITERATIONS: Record<GymTaskId, number> = { hopper: 21, walker2d: 41,
  *   evaluation iterations (the deterministic policy, no update), so the run starts and ends on a comparable
  *   return — iteration 0 is the pre-trained policy (the summary's pretrained_avg_return) and the last one
  *   the fine-tuned one (its avg_return) — with 18 training iterations (180,000 env steps) per 20 between.
- *   Measured: Hopper 1,639 → 2,546, Walker2d 1,020 → 1,276 (docs/benchmarks.md, "Gym fine-tuning").
+ *   Measured: Hopper 1,639 → 2,546, Walker2d 897 → 1,343, HalfCheetah 2,203 → 3,996 (docs/benchmarks.md,
+ *   "Gym fine-tuning").
  *   `--iters` / nTrainItr runs longer.
  */
 export function gymLaptopPreset(task: string, algo: Algo, seed = 0): FinetuneConfig {
