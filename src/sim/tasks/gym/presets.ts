@@ -177,13 +177,13 @@ export function gymCritic(task: GymTaskId | string = 'hopper'): CriticConfig {
  * actor and critic, one action per step, learnable std starting at 1 (clamped to [0.01, 1.5]). 1M env steps
  * is the paper's budget; `--stop-at R` ends the run once the policy is "medium" (about a third to a half of
  * expert return: D4RL's medium policies were stopped likewise, partway through training).
- * HalfCheetah's expert keeps its std in [0.2, 1.5], starting at 0.25 (`EXPERT_STD`): a cheetah that flips
- * onto its back stays there for the rest of the 1,000-step episode, so a policy trained at a small std
- * learns a gait that noise knocks over — and fine-tuning later samples with σ_min 0.1 at every denoising
- * step. Measured with seed 0 (docs/datasets-gym.md): std starting at 1 → deterministic return 1,579 after
- * the whole 1M steps; std starting at 0.135 (log std −2, as tuned PPO settings for HalfCheetah such as
- * rl-baselines3-zoo's start it) → 4,323 after 327,680 steps but 658 under N(0, 0.2²) action noise; the
- * floor at 0.2 → ≈ 4,800, and ≈ 3,100 under the same noise.
+ * HalfCheetah's expert keeps its std in [0.2, 1.5], starting at 0.25 (`EXPERT_STD`): trained at a small std,
+ * it learns a gait that action noise knocks over for the rest of the 1,000-step episode (returns of a few
+ * hundred), and its behaviour clone inherits that — while fine-tuning samples with σ_min 0.1 at every
+ * denoising step. Measured with seed 0 (docs/datasets-gym.md): std starting at 1 → deterministic return
+ * 1,579 after the whole 1M steps; std starting at 0.135 (log std −2, as tuned PPO settings for HalfCheetah such as
+ * rl-baselines3-zoo's start it) → 4,323 after 327,680 steps but 658 under N(0, 0.2²) action noise; with
+ * the floor at 0.2 → 4,965 after 409,600 steps (the bundled data's expert), and 2,644 under the same noise.
  */
 const EXPERT_STD: Record<GymTaskId, { init: number; min: number }> = {
   hopper: { init: 1, min: 0.01 },
