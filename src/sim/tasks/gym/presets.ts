@@ -167,6 +167,13 @@ export function gymCritic(task: GymTaskId | string = 'hopper'): CriticConfig {
   return { obsDim: dims(task).obsDim, condSteps: 1, mlpDims: [256, 256, 256], activation: 'mish', residualStyle: true };
 }
 
+/** Initial std and lower std clamp of each task's expert (why HalfCheetah's differ: gymExpertPreset). */
+const EXPERT_STD: Record<GymTaskId, { init: number; min: number }> = {
+  hopper: { init: 1, min: 0.01 },
+  walker2d: { init: 1, min: 0.01 },
+  halfcheetah: { init: 0.25, min: 0.2 },
+};
+
 /**
  * From-scratch Gaussian PPO (`dppo expert`, train/ppoScratch.ts) that trains the "medium" experts behind our
  * own datasets (docs/datasets-gym.md). The PPO paper's MuJoCo settings (Schulman et al. 2017, Table 3) as
@@ -181,17 +188,12 @@ export function gymCritic(task: GymTaskId | string = 'hopper'): CriticConfig {
  * it learns a gait that action noise knocks over for the rest of the 1,000-step episode (returns of a few
  * hundred), and its behaviour clone inherits that — while fine-tuning samples with σ_min 0.1 at every
  * denoising step. Measured with seed 0 (docs/datasets-gym.md): std starting at 1 → deterministic return
- * 1,579 after the whole 1M steps; std starting at 0.135 (log std −2, as tuned PPO settings for HalfCheetah such as
- * rl-baselines3-zoo's start it) → 4,323 after 327,680 steps but 658 under N(0, 0.2²) action noise; with
+ * 1,579 after the whole 1M steps; std starting at 0.135 (log std −2, as tuned PPO settings for HalfCheetah
+ * such as rl-baselines3-zoo's start it) → 4,323 after 327,680 steps but 658 under N(0, 0.2²) action noise; with
  * the floor at 0.2 → 4,965 after 409,600 steps (the bundled data's expert), and 2,644 under the same noise.
  */
-const EXPERT_STD: Record<GymTaskId, { init: number; min: number }> = {
-  hopper: { init: 1, min: 0.01 },
-  walker2d: { init: 1, min: 0.01 },
-  halfcheetah: { init: 0.25, min: 0.2 },
-};
-
 export function gymExpertPreset(task: string, seed = 0): ExpertConfig {
+  const std = EXPERT_STD[isGymTaskId(task) ? task : 'hopper'];
   return {
     task,
     seed,
@@ -213,8 +215,8 @@ export function gymExpertPreset(task: string, seed = 0): ExpertConfig {
     rewardScaleRunning: true,
     obsNormClip: 10,
     hiddenSize: 64,
-    stdInit: EXPERT_STD[isGymTaskId(task) ? task : 'hopper'].init,
-    stdMin: EXPERT_STD[isGymTaskId(task) ? task : 'hopper'].min,
+    stdInit: std.init,
+    stdMin: std.min,
     stdMax: 1.5,
     maxEpisodeSteps: GYM_MAX_EPISODE_STEPS,
   };
